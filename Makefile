@@ -1,0 +1,31 @@
+# Two commands set up a fresh machine: `make run` (install + serve the help center) and `make test`.
+VENV   ?= .venv
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test browser-deps lint bench
+
+setup: $(STAMP)  ## Create or update .venv (quick when nothing changed)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e ".[semantic]" --group test
+	@touch $(STAMP)
+
+run: setup  ## Build the index of the shipped articles and serve the help center on http://$(HOST):$(PORT)
+	$(VENV)/bin/kb index
+	$(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
+
+browser-deps:  ## Headless Chromium for the browser tests (Debian's package)
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: setup browser-deps  ## Run the whole test suite
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check kb search suggest tests bench

@@ -1,0 +1,71 @@
+"""kb: a self-hosted knowledge base with suggested articles."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from kb.config import PROJECT_ROOT, coerce_config, defaults, validate_config
+from kb.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the kb web app. Wiring only: nothing here opens an index or loads a model.
+
+    Args:
+        config: settings that replace the instance config file and ``KB_*`` environment variables (tests).
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_mapping(defaults())
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("KB")
+    else:
+        app.config.from_mapping(config)
+    coerce_config(app.config)
+    app.config["DATA_DIR"] = str(Path(app.config["DATA_DIR"] or app.instance_path).resolve())
+    problems = validate_config(app.config)
+    if problems:
+        raise ConfigError(problems)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _local_secret_key(Path(app.config["DATA_DIR"]))
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from kb import cli, events, indexes, views
+
+    CSRFProtect(app)
+    indexes.init_app(app)
+    events.init_app(app)
+    cli.init_app(app)
+    views.init_app(app)
+    return app
+
+
+def _local_secret_key(data_dir: Path) -> str:
+    """A random key kept in DATA_DIR, so every worker and restart signs sessions alike when none is set."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        log.warning("KB_SECRET_KEY is not set; using a generated key stored in %s", path)
+        temp = data_dir / f".secret_key.{secrets.token_hex(4)}"
+        temp.write_text(secrets.token_hex(32), "utf-8")
+        temp.chmod(0o600)
+        try:
+            os.link(temp, path)  # atomic: the first process to get here wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return path.read_text("utf-8").strip()

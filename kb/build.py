@@ -1,0 +1,215 @@
+"""Build the index: the one offline step that writes ``DATA_DIR/index``. The web app only reads it.
+
+``build_index`` reads top to bottom as its steps: load articles → render and check → write the page store →
+write the full-text index → write the semantic index → write the manifest → switch. Each build goes into a
+fresh folder under ``index/builds/``; only when it is complete does ``index/CURRENT`` (replaced atomically)
+point at it, so a crash, a kill or a full disk mid-build leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.articles import Problem, load_articles
+from kb.content import compile_library
+from kb.errors import KBError
+from kb.site import Site
+from search import fulltext, semantic
+from search.documents import SectionDoc, section_docs
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+KEEP_BUILDS = 3
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    articles: int
+    sections: int
+    fulltext_updated: int
+    fulltext_removed: int
+    embedded: int
+    reused: int
+    semantic: bool
+    seconds: float
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        errors = sum(p.level == "error" for p in self.problems)
+        warnings = len(self.problems) - errors
+        semantic_part = f"{self.embedded} embedded, {self.reused} reused" if self.semantic else "semantic off"
+        return (
+            f"Indexed {self.articles} articles, {self.sections} sections "
+            f"({self.fulltext_updated} updated, {self.fulltext_removed} removed; {semantic_part}) "
+            f"in {self.seconds:.1f}s; {errors} error(s), {warnings} warning(s)."
+        )
+
+
+def index_root(data_dir: Path | str) -> Path:
+    return Path(data_dir) / "index"
+
+
+def current_build_dir(root: Path) -> Path | None:
+    """The folder ``index/CURRENT`` points at, or None when nothing has been built."""
+    try:
+        name = (root / "CURRENT").read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = root / "builds" / name
+    return path if name and path.is_dir() else None
+
+
+def build_index(articles_dir: Path | str, data_dir: Path | str, *, encoder=None, full: bool = False,
+                progress=None) -> BuildReport:
+    """Build (incrementally unless ``full``) the index of ``articles_dir`` into ``data_dir``.
+
+    Args:
+        encoder: a :class:`search.semantic.Encoder`, or None for a full-text-only index.
+        progress: optional ``callable(stage, count)`` told about work done, for progress bars.
+    """
+    started = time.perf_counter()
+    root = index_root(data_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        previous = None if full else current_build_dir(root)
+        library = load_articles(articles_dir)
+        compiled = compile_library(library)
+        site = Site(compiled.pages, library.categories)
+        docs = _section_docs(site.pages.values())
+        build_dir = root / "builds" / f".tmp-{_new_build_id()}"
+        try:
+            build_dir.mkdir(parents=True)
+            site.save(build_dir / "pages.json")
+            updated, removed = _write_fulltext(docs, build_dir / "fulltext", previous)
+            reused, embedded = _write_semantic(docs, build_dir / "semantic", previous, encoder, progress)
+            _write_manifest(build_dir, articles_dir, encoder, len(site.pages), len(docs))
+            build_id = _switch(root, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        _prune(root)
+    return BuildReport(
+        build_id=build_id,
+        articles=len(site.pages),
+        sections=len(docs),
+        fulltext_updated=updated,
+        fulltext_removed=removed,
+        embedded=embedded,
+        reused=reused,
+        semantic=encoder is not None,
+        seconds=time.perf_counter() - started,
+        problems=compiled.problems,
+    )
+
+
+def _section_docs(pages) -> list[SectionDoc]:
+    docs: list[SectionDoc] = []
+    for page in pages:
+        docs += section_docs(
+            slug=page.slug,
+            title=page.title,
+            category=page.category,
+            status=page.status,
+            summary=page.summary,
+            tags=page.tags,
+            sections=page.sections,
+        )
+    return docs
+
+
+def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None) -> tuple[int, int]:
+    """Copy the previous full-text index and apply only the changes, or write it anew. Returns (updated, removed)."""
+    before = previous / "fulltext" if previous else None
+    if before is None or not fulltext.exists(before):
+        fulltext.write(docs, target)
+        return len(docs), 0
+    shutil.copytree(before, target, ignore=shutil.ignore_patterns("*LOCK*"))
+    old = fulltext.stored_hashes(target)
+    changed = [d for d in docs if old.get(d.id) != d.hash]
+    removed = set(old) - {d.id for d in docs}
+    if changed or removed:
+        fulltext.update(changed, target, removed)
+    return len(changed), len(removed)
+
+
+def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress) -> tuple[int, int]:
+    if encoder is None:
+        return 0, 0
+    before = None
+    if previous is not None and semantic.exists(previous / "semantic"):
+        before = semantic.SemanticIndex.load(previous / "semantic")
+    on_batch = (lambda n: progress("embed", n)) if progress else None
+    return semantic.write(docs, target, encoder, before, progress=on_batch)
+
+
+def _write_manifest(build_dir: Path, articles_dir, encoder, articles: int, sections: int) -> None:
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "articles_dir": str(Path(articles_dir).resolve()),
+        "model": encoder.name if encoder is not None else None,
+        "articles": articles,
+        "sections": sections,
+    }
+    (build_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+
+
+def read_manifest(build_dir: Path) -> dict:
+    return json.loads((build_dir / "manifest.json").read_text("utf-8"))
+
+
+def _switch(root: Path, build_dir: Path) -> str:
+    """Make ``build_dir`` the current build with one atomic rename of the CURRENT pointer."""
+    build_id = build_dir.name.removeprefix(".tmp-")
+    final = build_dir.with_name(build_id)
+    _fsync_tree(build_dir)
+    build_dir.rename(final)
+    pointer = root / "CURRENT.tmp"
+    with open(pointer, "w", encoding="utf-8") as f:
+        f.write(build_id + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(pointer, root / "CURRENT")
+    return build_id
+
+
+def _prune(root: Path) -> None:
+    """Delete all but the newest few builds (older readers may still hold the previous ones) and stale temps."""
+    builds = sorted((p for p in (root / "builds").iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    current = current_build_dir(root)
+    for old in builds[:-KEEP_BUILDS]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for temp in (root / "builds").glob(".tmp-*"):
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _new_build_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
+
+
+def _fsync_tree(path: Path) -> None:
+    for file in path.rglob("*"):
+        if file.is_file():
+            with open(file, "rb") as f:
+                os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path):
+    with open(root / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KBError(f"another `kb index` is already building {root}; wait for it to finish") from None
+        yield
+

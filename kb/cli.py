@@ -1,0 +1,143 @@
+"""The ``kb`` command line: thin click commands over the library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from kb.articles import load_articles
+
+
+def _articles_option(f):
+    return click.option(
+        "--articles",
+        "articles_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Articles folder (default: KB_ARTICLES_DIR, i.e. the shipped help center).",
+    )(f)
+
+
+@click.command("check")
+@_articles_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@with_appcontext
+def check_command(articles_dir: Path | None, strict: bool) -> None:
+    """Validate articles: front matter, slugs, links, #anchors, images, related."""
+    from kb.content import compile_library
+
+    root = articles_dir or Path(current_app.config["ARTICLES_DIR"])
+    library = load_articles(root)
+    compiled = compile_library(library)
+    for problem in sorted(compiled.problems, key=lambda p: (p.path, p.line or 0)):
+        click.echo(str(problem), err=True)
+    errors = sum(p.level == "error" for p in compiled.problems)
+    warnings = len(compiled.problems) - errors
+    click.echo(f"Checked {len(compiled.pages)} articles in {root}: {errors} error(s), {warnings} warning(s).")
+    if errors or (strict and warnings):
+        suffix = " in strict mode" if strict and warnings and not errors else ""
+        raise click.ClickException(f"Aborted with {errors + (warnings if strict else 0)} problem(s){suffix}.")
+
+
+@click.command("index")
+@_articles_option
+@click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
+@with_appcontext
+def index_command(articles_dir: Path | None, full: bool) -> None:
+    """Build the search index (incremental; switched atomically when complete)."""
+    from kb.build import build_index
+    from kb.indexes import EncoderHolder
+
+    config = current_app.config
+    holder = EncoderHolder(config)
+    encoder = holder.get()
+    if holder.enabled and encoder is None:
+        click.echo(f"Warning: {holder.error}; building a full-text-only index.", err=True)
+    with click.progressbar(length=0, label="Embedding sections", file=sys.stderr, hidden=encoder is None) as bar:
+        report = build_index(
+            articles_dir or config["ARTICLES_DIR"],
+            config["DATA_DIR"],
+            encoder=encoder,
+            full=full,
+            progress=lambda stage, n: bar.update(n),
+        )
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(report.summary())
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--mode", type=click.Choice(["hybrid", "fulltext", "semantic"]), default=None,
+              help="Ranking to use (default: KB_SEARCH_MODE).")
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--category", default=None, help="Only this category.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@with_appcontext
+def search_command(query: str, mode: str | None, limit: int, category: str | None, as_json: bool) -> None:
+    """Search the help center from the terminal."""
+    from kb.searching import run_search
+
+    result = run_search(query, mode=mode, limit=limit, category=category)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if result.did_you_mean:
+        click.echo(f"Did you mean: {result.did_you_mean}")
+    if not result.results:
+        click.echo("No results.")
+    for rank, r in enumerate(result.results, start=1):
+        section = f" › {r.section}" if r.section else ""
+        click.echo(f"{rank:2}. {r.title}{section}  [{r.url}]  {r.score:.4f}")
+    if result.degraded:
+        click.echo("(semantic search unavailable: full-text results only)", err=True)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Flask's development server; rebuilds the index when an article changes.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="gunicorn workers (default: CPU count).")
+@with_appcontext
+def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
+    """Serve the help center (gunicorn, or Flask's server with --dev)."""
+    from kb import serve
+
+    app = current_app._get_current_object()
+    serve.ensure_index(app)
+    if dev:
+        serve.run_dev(app, host, port)
+    else:
+        serve.run_gunicorn(host, port, workers)
+
+
+COMMANDS = (check_command, index_command, search_command, serve_command)
+
+
+def init_app(app) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from kb import create_app
+
+    return create_app()
+
+
+cli = click.Group(
+    name="kb",
+    help="kb: a self-hosted knowledge base with suggested articles.\n\n"
+    "Settings come from KB_* environment variables (see the configuration article).",
+    context_settings={"obj": ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False)},
+)
+for _command in COMMANDS:
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli.main(prog_name="kb")

@@ -1,0 +1,89 @@
+"""Every kb setting, declared once with its default and help text, and the checks run at start-up.
+
+Settings are read (in this order, later wins) from these defaults, an optional ``instance/config.py``, and
+``KB_``-prefixed environment variables (``KB_SITE_NAME`` sets ``SITE_NAME``). The production article
+``configuration.md`` documents each of them; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_ARTICLES = PROJECT_ROOT / "articles"
+SEARCH_MODES = ("hybrid", "fulltext", "semantic")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ARTICLES_DIR", str(SHIPPED_ARTICLES), "Folder of Markdown articles; sub-folders are categories."),
+    Setting("DATA_DIR", "", "Where kb writes everything (index, database). Empty: the app's instance/ folder."),
+    Setting("SITE_NAME", "kb Help Center", "Name shown in the header, page titles and structured data."),
+    Setting("BASE_URL", "", "Public URL of the help center (canonical links, sitemap). Empty: the request's host."),
+    Setting("SECRET_KEY", "", "Signs sessions and CSRF tokens. Empty: a random key per start (set one in production)."),
+    Setting("LOGO_URL", "", "URL of a logo image shown in the header instead of the site name's initial."),
+    Setting("ACCENT_COLOR", "#2563eb", "Accent colour of the help center, as #rgb or #rrggbb."),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL of the database. Empty: SQLite file kb.sqlite3 in DATA_DIR."),
+    Setting("SEMANTIC_ENABLED", True, "Use semantic (embedding) search beside full-text search."),
+    Setting("EMBEDDING_MODEL", "all-MiniLM-L6-v2", "Sentence-transformers model, loaded offline from site-packages."),
+    Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
+    Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
+    Setting("SUGGEST_MIN_SCORE", 0.0, "Confidence threshold under which a suggestion is not shown (0-1)."),
+)
+
+SETTING_NAMES = tuple(s.name for s in SETTINGS)
+_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def defaults() -> dict:
+    return {s.name: s.default for s in SETTINGS}
+
+
+def coerce_config(config: dict) -> None:
+    """Turn string values from the environment into the types the defaults have (in place)."""
+    for setting in SETTINGS:
+        value = config.get(setting.name)
+        if not isinstance(value, str) or isinstance(setting.default, str):
+            continue
+        if isinstance(setting.default, bool):
+            config[setting.name] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(setting.default, (int, float)):
+            try:
+                config[setting.name] = type(setting.default)(value)
+            except ValueError:
+                pass  # reported by validate_config
+
+
+def validate_config(config: dict) -> list[str]:
+    """Every problem with ``config``, each naming the setting and what would be valid."""
+    problems = []
+    articles = Path(config["ARTICLES_DIR"])
+    if not articles.is_dir():
+        problems.append(f"KB_ARTICLES_DIR: {articles} is not a folder")
+    if not _COLOR_RE.match(str(config["ACCENT_COLOR"])):
+        problems.append(f"KB_ACCENT_COLOR: {config['ACCENT_COLOR']!r} is not a colour like #2563eb")
+    if config["SEARCH_MODE"] not in SEARCH_MODES:
+        problems.append(f"KB_SEARCH_MODE: {config['SEARCH_MODE']!r} is not one of {', '.join(SEARCH_MODES)}")
+    if config["SEMANTIC_ENABLED"] and not str(config["EMBEDDING_MODEL"]).strip():
+        problems.append("KB_EMBEDDING_MODEL is empty while KB_SEMANTIC_ENABLED is on")
+    if not _is_number_in(config["SUGGEST_LIMIT"], 1, 20, integer=True):
+        problems.append(f"KB_SUGGEST_LIMIT: {config['SUGGEST_LIMIT']!r} must be a whole number from 1 to 20")
+    if not _is_number_in(config["SUGGEST_MIN_SCORE"], 0, 1):
+        problems.append(f"KB_SUGGEST_MIN_SCORE: {config['SUGGEST_MIN_SCORE']!r} must be a number from 0 to 1")
+    return problems
+
+
+def _is_number_in(value, low, high, *, integer=False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if integer and not float(value).is_integer():
+        return False
+    return low <= value <= high

@@ -1,0 +1,144 @@
+"""Serve-time access to the built index: opened once per app, re-opened when ``kb index`` switches builds.
+
+``get_build()`` returns the current build for this request (the same one for the whole request, even if a
+new build lands meanwhile); ``get_searcher()`` opens a Whoosh searcher lazily and caches it on ``g``;
+``get_encoder()`` loads the embedding model once per process, on first use, never in the factory.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, g
+
+from kb.build import SCHEMA_VERSION, current_build_dir, index_root, read_manifest
+from kb.errors import IndexNotBuiltError
+from kb.site import Site
+from search import fulltext, semantic
+
+log = logging.getLogger(__name__)
+CHECK_INTERVAL = 1.0  # seconds between looks at index/CURRENT
+
+
+@dataclass
+class Build:
+    path: Path
+    manifest: dict
+    site: Site
+    fulltext: object  # whoosh.index.Index
+    semantic: semantic.SemanticIndex | None
+
+    @property
+    def build_id(self) -> str:
+        return self.path.name
+
+
+class IndexHolder:
+    """Holds the open build of one data folder and notices when a newer build becomes current."""
+
+    def __init__(self, data_dir: Path | str):
+        self.root = index_root(data_dir)
+        self._build: Build | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Build:
+        now = time.monotonic()
+        if self._build is not None and now - self._checked < CHECK_INTERVAL:
+            return self._build
+        with self._lock:
+            self._checked = now
+            path = current_build_dir(self.root)
+            if path is None:
+                if self._build is not None:
+                    return self._build
+                raise IndexNotBuiltError(self.root)
+            if self._build is None or self._build.path != path:
+                self._build = open_build(path)
+                log.info("serving index build %s", path.name)
+            return self._build
+
+
+def open_build(path: Path) -> Build:
+    manifest = read_manifest(path)
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexNotBuiltError(path, f"built by another kb version (schema {manifest.get('schema_version')})")
+    semantic_dir = path / "semantic"
+    return Build(
+        path=path,
+        manifest=manifest,
+        site=Site.load(path / "pages.json"),
+        fulltext=fulltext.open_index(path / "fulltext"),
+        semantic=semantic.SemanticIndex.load(semantic_dir) if semantic.exists(semantic_dir) else None,
+    )
+
+
+class EncoderHolder:
+    """Loads the query encoder once per process; remembers a failure so kb runs degraded, not broken."""
+
+    def __init__(self, config):
+        self.enabled = bool(config["SEMANTIC_ENABLED"])
+        self.name = config["EMBEDDING_MODEL"]
+        self.factory = config.get("ENCODER_FACTORY")
+        self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
+        self._encoder = None
+        self._lock = threading.Lock()
+
+    def get(self):
+        if not self.enabled or self.error:
+            return None
+        with self._lock:
+            if self._encoder is None and self.error is None:
+                try:
+                    self._encoder = self.factory() if self.factory else semantic.load_encoder(self.name, threads=1)
+                    self._encoder.encode_queries(["warm up"])
+                except semantic.ModelUnavailableError as e:
+                    self.error = str(e)
+                    log.warning("semantic search unavailable, serving full-text only: %s", e)
+            return self._encoder
+
+
+def init_app(app) -> None:
+    state = app.extensions.setdefault("kb", {})
+    state["indexes"] = IndexHolder(app.config["DATA_DIR"])
+    state["encoder"] = EncoderHolder(app.config)
+    app.teardown_appcontext(close_searcher)
+
+
+def get_build() -> Build:
+    if "kb_build" not in g:
+        g.kb_build = current_app.extensions["kb"]["indexes"].current()
+    return g.kb_build
+
+
+def get_searcher():
+    if "kb_searcher" not in g:
+        g.kb_searcher = get_build().fulltext.searcher(weighting=fulltext.weighting())
+    return g.kb_searcher
+
+
+def get_encoder():
+    """The query encoder, or None when semantic search is off, unavailable, or the build has no embeddings."""
+    build = get_build()
+    if build.semantic is None:
+        return None
+    holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
+    encoder = holder.get()
+    if encoder is not None and encoder.name != build.semantic.model:
+        return None
+    return encoder
+
+
+def semantic_status() -> dict:
+    holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
+    return {"enabled": holder.enabled, "loaded": holder._encoder is not None, "error": holder.error}
+
+
+def close_searcher(exc=None) -> None:
+    searcher = g.pop("kb_searcher", None)
+    if searcher is not None:
+        searcher.close()

@@ -1,0 +1,297 @@
+"""Render an article's Markdown into sanitized HTML, a table of contents and searchable sections.
+
+Owns the single Markdown configuration, so that the anchor ids on a page and the ``#anchor`` of a search
+result always agree.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from kb.articles import Article
+from kb.sanitize import clean_html
+
+ASSETS_PREFIX = "/assets/"
+ARTICLE_PREFIX = "/articles/"
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BLOCK_TAGS = _HEADING_TAGS | {"p", "li", "pre", "tr", "td", "th", "div", "blockquote", "dt", "dd", "br"}
+
+
+@dataclass
+class Section:
+    """A searchable part of an article: the intro (``anchor`` "") or the text under one heading."""
+
+    anchor: str
+    heading: str
+    level: int
+    path: list[str]  # headings from the top of the article down to this one
+    text: str
+
+
+@dataclass
+class Reference:
+    """A link or image in an article's source, kept so ``kb check`` can verify it."""
+
+    kind: str  # "link" or "image"
+    href: str
+    line: int | None
+    target: str | None = None  # article path (links) or asset path (images), relative to the articles folder
+    fragment: str = ""
+    broken: str = ""  # why it cannot resolve, when already known at render time
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc: list[dict]
+    sections: list[Section]
+    references: list[Reference] = field(default_factory=list)
+
+    @property
+    def anchors(self) -> set[str]:
+        return {s.anchor for s in self.sections if s.anchor}
+
+    @property
+    def text(self) -> str:
+        return "\n".join(s.text for s in self.sections)
+
+    def excerpt(self, length: int = 200) -> str:
+        for section in self.sections:
+            if section.text.strip():
+                return shorten(section.text, length)
+        return ""
+
+
+def render_article(article: Article, slugs_by_path: dict[str, str]) -> Rendered:
+    """Render ``article`` to sanitized HTML.
+
+    Args:
+        slugs_by_path: article path -> slug for every article, used to turn relative ``.md`` links into
+            ``/articles/<slug>`` URLs.
+    """
+    resolver = _LinkResolver(article, slugs_by_path)
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            "admonition",
+            "sane_lists",
+            "def_list",
+            "footnotes",
+            "codehilite",
+            "toc",
+            _KBExtension(resolver),
+        ],
+        extension_configs={
+            "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "toc": {"slugify": slugify_unicode, "toc_depth": "2-6"},
+        },
+        output_format="html",
+    )
+    body_html = clean_html(md.convert(article.body))
+    return Rendered(
+        html=body_html,
+        toc=_toc(md.toc_tokens),
+        sections=split_sections(body_html, article.title),
+        references=resolver.references,
+    )
+
+
+def split_sections(body_html: str, title: str) -> list[Section]:
+    """Split rendered HTML at its headings: an intro section, then one section per heading with an id."""
+    parser = _SectionParser(title)
+    parser.feed(body_html)
+    parser.close()
+    return parser.finish()
+
+
+def shorten(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def _toc(tokens: list[dict], max_level: int = 3) -> list[dict]:
+    return [
+        {
+            "id": t["id"],
+            "title": html.unescape(t["name"]),
+            "level": t["level"],
+            "children": _toc(t["children"], max_level) if t["level"] < max_level else [],
+        }
+        for t in tokens
+        if t["level"] <= max_level
+    ]
+
+
+class _LinkResolver:
+    """Rewrites relative links and image paths, recording each one as a :class:`Reference`."""
+
+    def __init__(self, article: Article, slugs_by_path: dict[str, str]):
+        self.article = article
+        self.slugs_by_path = slugs_by_path
+        self.folder = posixpath.dirname(article.path)
+        self.references: list[Reference] = []
+
+    def link(self, href: str) -> str:
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith("/"):
+            return href
+        ref = Reference("link", href, self._line_of(href), fragment=parts.fragment)
+        self.references.append(ref)
+        if not parts.path:
+            ref.target = self.article.path
+            return href
+        if not parts.path.endswith(".md"):
+            return self._asset(ref, parts.path)
+        target = self._resolve(ref, parts.path)
+        if target is None:
+            return href
+        ref.target = target
+        slug = self.slugs_by_path.get(target)
+        if slug is None:
+            ref.broken = f"links to {parts.path}, which is not an article"
+            return href
+        return ARTICLE_PREFIX + slug + (f"#{parts.fragment}" if parts.fragment else "")
+
+    def image(self, src: str) -> str:
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            return src
+        ref = Reference("image", src, self._line_of(src))
+        self.references.append(ref)
+        return self._asset(ref, parts.path)
+
+    def _asset(self, ref: Reference, path: str) -> str:
+        target = self._resolve(ref, path)
+        if target is None:
+            return ""
+        ref.target = target
+        return ASSETS_PREFIX + target
+
+    def _resolve(self, ref: Reference, path: str) -> str | None:
+        target = posixpath.normpath(posixpath.join(self.folder, path))
+        if target.startswith("../") or target == ".." or target.startswith("/"):
+            ref.broken = f"{path} points outside the articles folder"
+            return None
+        return target
+
+    def _line_of(self, href: str) -> int | None:
+        index = self.article.body.find(href)
+        if index < 0:
+            return None
+        return self.article.body_line + self.article.body.count("\n", 0, index)
+
+
+class _ResolveLinks(Treeprocessor):
+    def __init__(self, md, resolver: _LinkResolver):
+        super().__init__(md)
+        self.resolver = resolver
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter("a"):
+            href = element.get("href")
+            if href and not href.startswith("#fn"):
+                element.set("href", self.resolver.link(href))
+        for element in root.iter("img"):
+            src = element.get("src")
+            if src:
+                element.set("src", self.resolver.image(src))
+                element.set("loading", "lazy")
+
+
+class _GitHubAlerts(Preprocessor):
+    """Turn GitHub/DocFX alerts (``> [!NOTE]`` followed by ``> text``) into admonitions."""
+
+    _START = re.compile(r"^\s*>\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$", re.I)
+    _KINDS = {"note": "note", "tip": "tip", "important": "note", "warning": "warning", "caution": "danger"}
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            match = self._START.match(lines[i])
+            if not match:
+                out.append(lines[i])
+                i += 1
+                continue
+            out += ["", f"!!! {self._KINDS[match.group(1).lower()]}"]
+            i += 1
+            while i < len(lines) and lines[i].lstrip().startswith(">"):
+                out.append("    " + lines[i].lstrip()[1:].removeprefix(" "))
+                i += 1
+            out.append("")
+        return out
+
+
+class _KBExtension(Extension):
+    def __init__(self, resolver: _LinkResolver):
+        super().__init__()
+        self.resolver = resolver
+
+    def extendMarkdown(self, md) -> None:  # noqa: N802 (Python-Markdown's API name)
+        md.preprocessors.register(_GitHubAlerts(md), "kb_alerts", 27)
+        md.treeprocessors.register(_ResolveLinks(md, self.resolver), "kb_links", 1)
+
+
+class _SectionParser(HTMLParser):
+    def __init__(self, title: str):
+        super().__init__(convert_charrefs=True)
+        self.sections: list[Section] = [Section("", title, 1, [title], "")]
+        self._text: list[str] = []
+        self._heading: list[str] | None = None
+        self._heading_tag = ""
+        self._heading_id = ""
+        self._stack: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _HEADING_TAGS and dict(attrs).get("id"):
+            self._close_section()
+            self._heading, self._heading_tag, self._heading_id = [], tag, dict(attrs)["id"]
+        elif tag in _BLOCK_TAGS:
+            self._append(" \n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading is not None and tag == self._heading_tag:
+            level = int(tag[1])
+            heading = " ".join("".join(self._heading).split())
+            while self._stack and self._stack[-1][0] >= level:
+                self._stack.pop()
+            self._stack.append((level, heading))
+            path = [self.sections[0].heading] + [h for _, h in self._stack]
+            self.sections.append(Section(self._heading_id, heading, level, path, ""))
+            self._heading = None
+        elif tag in _BLOCK_TAGS:
+            self._append(" \n")
+
+    def handle_data(self, data: str) -> None:
+        self._append(data)
+
+    def _append(self, data: str) -> None:
+        (self._heading if self._heading is not None else self._text).append(data)
+
+    def _close_section(self) -> None:
+        self.sections[-1].text = _normalize_text("".join(self._text))
+        self._text = []
+
+    def finish(self) -> list[Section]:
+        self._close_section()
+        return self.sections
+
+
+def _normalize_text(text: str) -> str:
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

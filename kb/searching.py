@@ -1,0 +1,97 @@
+"""Search as the web pages, the JSON API and the CLI present it: ranked articles with section links and
+highlighted, escaped snippets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from kb.indexes import get_build, get_encoder, get_searcher
+from search import fulltext, hybrid
+
+MAX_RESULTS = 50
+
+
+@dataclass
+class Result:
+    slug: str
+    title: str
+    url: str
+    section: str | None  # heading of the best section; None when the article as a whole matched
+    snippet: str  # HTML: escaped text with <mark> around query words
+    score: float
+    category: str
+    status: str
+    sources: list[str]
+
+    def to_dict(self) -> dict:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "snippet": self.snippet,
+            "score": round(self.score, 6),
+            "category": self.category,
+        }
+
+
+@dataclass
+class Search:
+    query: str
+    mode: str
+    results: list[Result]
+    did_you_mean: str | None
+    degraded: bool
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    def to_dict(self) -> dict:
+        """The shape of ``GET /api/v1/search`` (and ``kb search --json``)."""
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "total": self.total,
+            "did_you_mean": self.did_you_mean,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def run_search(query: str, *, mode: str | None = None, limit: int = MAX_RESULTS, category: str | None = None,
+               include_internal: bool = False) -> Search:
+    build = get_build()
+    mode = mode or current_app.config["SEARCH_MODE"]
+    outcome = hybrid.search(
+        query,
+        searcher=get_searcher(),
+        semantic_index=build.semantic,
+        encoder=get_encoder() if mode != "fulltext" else None,
+        mode=mode,
+        limit=limit,
+        category=category,
+        include_internal=include_internal,
+    )
+    results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site))]
+    return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded)
+
+
+def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
+    page = site.pages.get(hit.slug)
+    if page is None:
+        return None
+    section = next((s for s in page.sections if s.anchor == hit.anchor), page.sections[0])
+    text = section.text or page.summary
+    return Result(
+        slug=page.slug,
+        title=page.title,
+        url=page.url + (f"#{hit.anchor}" if hit.anchor else ""),
+        section=section.heading if hit.anchor else None,
+        snippet=fulltext.snippet(text, terms),
+        score=hit.score,
+        category=page.category,
+        status=page.status,
+        sources=hit.sources,
+    )

@@ -1,0 +1,85 @@
+"""Running the server: gunicorn in production, Flask's server with an article watcher in development."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import click
+
+from kb.build import build_index, current_build_dir, index_root
+from kb.indexes import EncoderHolder
+
+log = logging.getLogger(__name__)
+WATCH_INTERVAL = 1.0
+
+
+def ensure_index(app) -> None:
+    """Build the index first when none exists, so a fresh install serves straight away."""
+    if current_build_dir(index_root(app.config["DATA_DIR"])) is None:
+        click.echo("No index yet: building it now (kb index)...", err=True)
+        rebuild(app)
+
+
+def rebuild(app) -> None:
+    encoder = EncoderHolder(app.config).get()
+    report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
+    click.echo(report.summary(), err=True)
+
+
+def articles_fingerprint(root: Path) -> tuple:
+    entries = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not any(p.startswith(".") for p in path.relative_to(root).parts):
+            stat = path.stat()
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+def watch_articles(app, stop: threading.Event) -> None:
+    """Rebuild the index whenever a file under ARTICLES_DIR changes (polling; no extra dependency)."""
+    root = Path(app.config["ARTICLES_DIR"])
+    seen = articles_fingerprint(root)
+    while not stop.wait(WATCH_INTERVAL):
+        now = articles_fingerprint(root)
+        if now != seen:
+            seen = now
+            try:
+                rebuild(app)
+            except Exception:  # keep watching: the previous index keeps serving
+                log.exception("rebuilding the index failed")
+
+
+def run_dev(app, host: str, port: int) -> None:
+    stop = threading.Event()
+    threading.Thread(target=watch_articles, args=(app, stop), daemon=True).start()
+    app.run(host=host, port=port, debug=True, use_reloader=False)
+
+
+def run_gunicorn(host: str, port: int, workers: int | None) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class KBApplication(BaseApplication):
+        def load_config(self):
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers or os.cpu_count() or 2,
+                "worker_class": "gthread",
+                "threads": 4,
+                "preload_app": True,
+                "accesslog": "-",
+                "graceful_timeout": 20,
+                "timeout": 30,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from kb import create_app
+
+            return create_app()
+
+    KBApplication().run()
+

@@ -1,0 +1,132 @@
+"""The public help center: home, categories, articles, search and the "was this helpful?" form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from kb import events
+from kb.indexes import get_build
+from kb.searching import run_search
+from search import hybrid
+
+bp = Blueprint("help", __name__)
+PER_PAGE = 10
+RELATED_LIMIT = 5
+MAX_REASON = 500
+REASONS = {"outdated": "It is out of date", "unclear": "It is unclear", "wrong": "It didn't answer my question"}
+
+
+@bp.get("/")
+def index():
+    site = get_build().site
+    return render_template("help/index.html", categories=site.category_views(), recent=site.recent())
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str):
+    view = get_build().site.category_view(slug)
+    if view is None:
+        abort(404, description=f"There is no category called “{slug}”.")
+    return render_template("help/category.html", view=view)
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    build = get_build()
+    page = build.site.public_page(slug)
+    if page is None:
+        abort(404, description="This article does not exist or is no longer published.")
+    previous, following = build.site.neighbours(page)
+    return render_template(
+        "help/article.html",
+        page=page,
+        category=build.site.categories.get(page.category),
+        related=related_pages(build, page),
+        previous=previous,
+        following=following,
+        reasons=REASONS,
+    )
+
+
+def related_pages(build, page) -> list:
+    """Declared ``related`` articles; else the nearest ones in the semantic index; else the same category's."""
+    site = build.site
+    if page.related:
+        return site.declared_related(page)
+    if build.semantic is not None:
+        slugs = hybrid.nearest_articles(page.slug, build.semantic, limit=RELATED_LIMIT,
+                                        allowed=lambda s: site.public_page(s) is not None)
+        return [site.pages[s] for s in slugs]
+    view = site.category_view(page.category)
+    return [p for p in view.pages if p.slug != page.slug][:RELATED_LIMIT] if view else []
+
+
+@bp.post("/articles/<slug>/feedback")
+def feedback(slug: str):
+    page = get_build().site.public_page(slug)
+    if page is None:
+        abort(404)
+    helpful = request.form.get("helpful")
+    if helpful not in ("yes", "no"):
+        abort(400, description="Choose “Yes” or “No”.")
+    reason = request.form.get("reason", "")
+    comment = request.form.get("comment", "").strip()[:MAX_REASON]
+    events.record(
+        "helpful",
+        article=slug,
+        helpful=helpful == "yes",
+        reason=reason if reason in REASONS else None,
+        comment=comment or None,
+    )
+    flash("Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.")
+    return redirect(url_for("help.article", slug=slug, _anchor="feedback"), code=303)
+
+
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "").strip()[:500]
+    category = request.args.get("category") or None
+    page_number = max(1, min(request.args.get("page", 1, type=int), 100))
+    site = get_build().site
+    if category and category not in site.categories:
+        category = None
+    result = run_search(query, category=category) if query else None
+    results = result.results if result else []
+    start = (page_number - 1) * PER_PAGE
+    return render_template(
+        "help/search.html",
+        query=query,
+        category=category,
+        categories=site.category_views(),
+        search=result,
+        results=results[start : start + PER_PAGE],
+        page_number=page_number,
+        pages=max(1, -(-len(results) // PER_PAGE)),
+        total=len(results),
+    )
+
+
+@bp.app_context_processor
+def inject_site():
+    config = current_app.config
+    contact = "contact.form" in current_app.view_functions
+    return {
+        "site_name": config["SITE_NAME"],
+        "logo_url": config["LOGO_URL"],
+        "base_url": base_url(),
+        "contact_url": url_for("contact.form") if contact else None,
+    }
+
+
+def base_url() -> str:
+    return (current_app.config["BASE_URL"] or request.url_root).rstrip("/")
+
+
+def init_app(app) -> None:
+    from kb import errors_web, meta
+    from suggest import api
+
+    app.register_blueprint(bp)
+    app.register_blueprint(meta.bp)
+    app.register_blueprint(api.bp)
+    errors_web.init_app(app)

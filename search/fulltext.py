@@ -1,0 +1,254 @@
+"""Full-text search over article sections with Whoosh (BM25F, English stemming, highlighting).
+
+Façade verbs: :func:`write` builds an index in a folder, :func:`open_index` opens one, :func:`search` queries a
+searcher. Every section of every article is one document, keyed ``slug#anchor``, carrying its article's
+title, summary and tags so that a match on any of them can still point at the best section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import highlight, index, qparser, query
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+
+from search.documents import SectionDoc
+
+FIELDS = ("title", "headings", "tags", "summary", "body")
+FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0}
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 40
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORD_RE = re.compile(r"(?<![\w:])[^\W\d_]{4,}(?![\w:])")
+FUZZY_MIN_LENGTH = 5
+
+
+def make_schema() -> Schema:
+    analyzer = StemmingAnalyzer(minsize=1)
+    return Schema(
+        id=ID(unique=True, stored=True),
+        slug=ID(stored=True),
+        anchor=STORED,
+        category=ID(stored=True),
+        status=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        headings=TEXT(analyzer=analyzer, stored=True),
+        tags=KEYWORD(lowercase=True, commas=True, scorable=True),
+        summary=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        hash=STORED,
+    )
+
+
+@dataclass
+class Hit:
+    id: str
+    slug: str
+    anchor: str
+    score: float
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    terms: list[str] = field(default_factory=list)  # the words to highlight in snippets
+    did_you_mean: str | None = None
+    fuzzy: bool = False  # True when the hits come from the typo-tolerant fallback
+
+
+def write(docs: list[SectionDoc], index_dir: Path) -> None:
+    """Create a new full-text index of ``docs`` in ``index_dir`` (which must be empty or absent)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(index_dir), make_schema())
+    with ix.writer(procs=1, limitmb=256) as writer:
+        for doc in docs:
+            writer.add_document(**_fields(doc))
+
+
+def update(docs: list[SectionDoc], index_dir: Path, removed_ids: set[str]) -> None:
+    """Add or replace ``docs`` and delete ``removed_ids`` in an existing index."""
+    ix = index.open_dir(str(index_dir))
+    with ix.writer(procs=1, limitmb=256) as writer:
+        for doc_id in removed_ids:
+            writer.delete_by_term("id", doc_id)
+        for doc in docs:
+            writer.update_document(**_fields(doc))
+
+
+def open_index(index_dir: Path) -> index.Index:
+    return index.open_dir(str(index_dir))
+
+
+def exists(index_dir: Path) -> bool:
+    return index_dir.is_dir() and index.exists_in(str(index_dir))
+
+
+def stored_hashes(index_dir: Path) -> dict[str, str]:
+    """Document id -> content hash for every section in the index at ``index_dir``."""
+    ix = index.open_dir(str(index_dir))
+    with ix.reader() as reader:
+        return {fields["id"]: fields.get("hash", "") for _, fields in reader.iter_docs()}
+
+
+def _fields(doc: SectionDoc) -> dict:
+    return {
+        "id": doc.id,
+        "slug": doc.slug,
+        "anchor": doc.anchor,
+        "category": doc.category,
+        "status": doc.status,
+        "title": doc.title,
+        "headings": " / ".join(doc.headings),
+        "tags": ",".join(doc.tags),
+        "summary": doc.summary,
+        "body": doc.text,
+        "hash": doc.hash,
+    }
+
+
+def clean_query(text: str) -> str:
+    """Make any user text safe to parse: no control characters, bounded length, balanced quotes."""
+    text = _CONTROL_RE.sub(" ", text)[:MAX_QUERY_CHARS]
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    words = text.split()
+    return " ".join(words[:MAX_QUERY_TERMS])
+
+
+def make_parser(schema: Schema, boosts: dict[str, float] | None = None) -> qparser.QueryParser:
+    """A parser for plain words and "quoted phrases" only: field names, operators, wildcards, ranges and
+    boosts are read as ordinary words, so no input can make a query fail to parse."""
+    parser = qparser.MultifieldParser(
+        list(FIELDS), schema, fieldboosts=boosts or FIELD_BOOSTS, group=qparser.OrGroup.factory(0.9)
+    )
+    for plugin in (
+        qparser.SingleQuotePlugin,
+        qparser.FieldsPlugin,
+        qparser.WildcardPlugin,
+        qparser.RangePlugin,
+        qparser.GroupPlugin,
+        qparser.OperatorsPlugin,
+        qparser.BoostPlugin,
+        qparser.EveryPlugin,
+    ):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+def search(searcher, text: str, *, limit: int = 50, category: str | None = None, include_internal: bool = False,
+           boosts: dict[str, float] | None = None) -> Result:
+    """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches."""
+    qstring = clean_query(text)
+    if not qstring:
+        return Result(hits=[])
+    parser = make_parser(searcher.schema, boosts)
+    q = parser.parse(qstring)
+    terms = _query_words(q)
+    allowed = _filter(category, include_internal)
+    hits = _run(searcher, q, limit, allowed)
+    did_you_mean = _did_you_mean(searcher, qstring)
+    if hits:
+        return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
+    if did_you_mean:
+        corrected = parser.parse(did_you_mean)
+        hits = _run(searcher, corrected, limit, allowed)
+        if hits:
+            return Result(hits=hits, terms=_query_words(corrected), did_you_mean=did_you_mean, fuzzy=True)
+    fuzzy = _fuzzy_query(searcher.schema, terms)
+    hits = _run(searcher, fuzzy, limit, allowed) if fuzzy is not None else []
+    return Result(hits=hits, terms=terms, did_you_mean=did_you_mean, fuzzy=bool(hits))
+
+
+def query_terms(schema: Schema, text: str) -> list[str]:
+    """The analyzed words of ``text`` as the parser sees them (for highlighting)."""
+    return _query_words(make_parser(schema).parse(clean_query(text)))
+
+
+def _run(searcher, q, limit: int, allowed) -> list[Hit]:
+    results = searcher.search(q, limit=limit, filter=allowed)
+    return [Hit(id=r["id"], slug=r["slug"], anchor=r["anchor"], score=r.score) for r in results]
+
+
+def _filter(category: str | None, include_internal: bool):
+    statuses = [query.Term("status", "published")]
+    if include_internal:
+        statuses.append(query.Term("status", "internal"))
+    allowed = query.Or(statuses)
+    if category:
+        allowed = query.And([allowed, query.Term("category", category)])
+    return allowed
+
+
+def _query_words(q) -> list[str]:
+    words = []
+    for _, text in q.iter_all_terms(phrases=True):
+        word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        if word not in words:
+            words.append(word)
+    return words
+
+
+def _did_you_mean(searcher, qstring: str) -> str | None:
+    """``qstring`` with each word the index has never seen replaced by its closest known word, or None."""
+    reader = searcher.reader()
+    analyzer = searcher.schema["body"].analyzer
+    changed = False
+
+    def fix(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group(0)
+        stems = [t.text for t in analyzer(word)]
+        if not stems or any(reader.frequency(f, s) for s in stems for f in ("title", "body")):
+            return word
+        for field_name in ("body", "title"):
+            suggestions = searcher.suggest(field_name, word.lower(), limit=1, maxdist=2, prefix=1)
+            if suggestions:
+                changed = True
+                return suggestions[0]
+        return word
+
+    corrected = _WORD_RE.sub(fix, qstring)
+    return corrected if changed and corrected.lower() != qstring.lower() else None
+
+
+def _fuzzy_query(schema: Schema, terms: list[str]):
+    fuzzy = [
+        query.FuzzyTerm(f, t, boost=FIELD_BOOSTS.get(f, 1.0), maxdist=1, prefixlength=1)
+        for t in terms
+        if len(t) >= FUZZY_MIN_LENGTH
+        for f in ("title", "headings", "body")
+    ]
+    return query.Or(fuzzy) if fuzzy else None
+
+
+def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
+    """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped."""
+    if terms and text:
+        analyzer = make_schema()["body"].analyzer
+        stems = {tok.text for tok in analyzer(" ".join(terms))}
+        fragmenter = highlight.ContextFragmenter(maxchars=length, surround=60)
+        formatter = _MarkFormatter(between=" … ")
+        fragment = highlight.highlight(text, frozenset(stems), analyzer, fragmenter, formatter, top=2)
+        if fragment:
+            return fragment
+    return highlight.htmlescape(_shorten(text, length))
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """Escapes all text (as Whoosh's HtmlFormatter does) and wraps matches in a bare ``<mark>``."""
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + highlight.htmlescape(highlight.get_text(text, token, replace)) + "</mark>"
+
+
+def _shorten(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def weighting() -> BM25F:
+    return BM25F(B=0.75, K1=1.2)

@@ -1,0 +1,133 @@
+"""Hybrid ranking: full-text and semantic section rankings fused into one list of articles.
+
+Fusion is weighted reciprocal-rank fusion (RRF): a section at rank ``r`` in a source list scores
+``weight / (k + r)``; sums over sources are then aggregated to articles, each keeping its best section.
+RRF needs no score calibration between BM25 and cosine, which is why it generalises across corpora.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from search import fulltext
+from search.semantic import Encoder, SemanticIndex
+
+MODES = ("hybrid", "fulltext", "semantic")
+RRF_K = 60
+WEIGHTS = {"fulltext": 1.0, "semantic": 1.0}
+CANDIDATES = 100
+
+
+@dataclass
+class SectionScore:
+    id: str
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)  # source -> 1-based rank
+    raw: dict[str, float] = field(default_factory=dict)  # source -> BM25 score or cosine
+
+    @property
+    def slug(self) -> str:
+        return self.id.split("#", 1)[0]
+
+    @property
+    def anchor(self) -> str:
+        return self.id.split("#", 1)[1] if "#" in self.id else ""
+
+
+@dataclass
+class ArticleHit:
+    slug: str
+    anchor: str  # best section's anchor, "" for the intro
+    score: float
+    sources: list[str]
+    raw: dict[str, float]
+
+    @property
+    def section_id(self) -> str:
+        return f"{self.slug}#{self.anchor}"
+
+
+@dataclass
+class Outcome:
+    mode: str  # the mode actually used (hybrid falls back to fulltext without a model)
+    hits: list[ArticleHit]
+    terms: list[str]
+    did_you_mean: str | None = None
+    degraded: bool = False
+
+
+def reciprocal_rank_fusion(ranked: dict[str, list[tuple[str, float]]], *, k: int = RRF_K,
+                           weights: dict[str, float] | None = None) -> list[SectionScore]:
+    """Fuse ``{source: [(id, raw score), ...best first]}`` into one list, best first."""
+    weights = weights or WEIGHTS
+    fused: dict[str, SectionScore] = {}
+    for source, items in ranked.items():
+        weight = weights.get(source, 1.0)
+        for rank, (item_id, raw) in enumerate(items, start=1):
+            entry = fused.setdefault(item_id, SectionScore(item_id, 0.0))
+            entry.score += weight / (k + rank)
+            entry.ranks[source] = rank
+            entry.raw[source] = raw
+    return sorted(fused.values(), key=lambda s: (-s.score, s.id))
+
+
+def best_per_article(sections: list[SectionScore]) -> list[ArticleHit]:
+    """Collapse sections to articles. An article scores its best section plus a small bonus for every
+    other matching section (capped), so an article that answers in several places ranks a little higher."""
+    by_slug: dict[str, list[SectionScore]] = {}
+    for section in sections:
+        by_slug.setdefault(section.slug, []).append(section)
+    hits = []
+    for slug, group in by_slug.items():
+        best = max(group, key=lambda s: s.score)
+        extra = sum(s.score for s in group if s is not best)
+        sources = sorted({src for s in group for src in s.ranks})
+        raw = {src: max(s.raw[src] for s in group if src in s.raw) for src in sources}
+        hits.append(ArticleHit(slug, best.anchor, best.score + min(extra * 0.1, best.score * 0.3), sources, raw))
+    return sorted(hits, key=lambda h: (-h.score, h.slug))
+
+
+def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder: Encoder | None,
+           mode: str = "hybrid", limit: int = 10, category: str | None = None, include_internal: bool = False,
+           query_vector: np.ndarray | None = None, weights: dict[str, float] | None = None) -> Outcome:
+    """Rank articles for ``text`` in ``mode``; semantic parts are skipped (``degraded``) without a model."""
+    can_embed = semantic_index is not None and (encoder is not None or query_vector is not None)
+    degraded = mode != "fulltext" and not can_embed
+    used = "fulltext" if degraded else mode
+    ranked: dict[str, list[tuple[str, float]]] = {}
+    terms: list[str] = []
+    did_you_mean = None
+    if used in ("hybrid", "fulltext"):
+        result = fulltext.search(searcher, text, limit=CANDIDATES, category=category, include_internal=include_internal)
+        ranked["fulltext"] = [(h.id, h.score) for h in result.hits]
+        terms, did_you_mean = result.terms, result.did_you_mean
+    else:
+        terms = fulltext.query_terms(searcher.schema, text)
+    if used in ("hybrid", "semantic") and text.strip():
+        vector = query_vector if query_vector is not None else encoder.encode_queries([text])[0]
+        nearest = semantic_index.search(vector, CANDIDATES, category=category, include_internal=include_internal)
+        ranked["semantic"] = [(h["id"], h["score"]) for h in nearest]
+    hits = best_per_article(reciprocal_rank_fusion(ranked, weights=weights))
+    return Outcome(used, hits[:limit], terms, did_you_mean, degraded)
+
+
+def nearest_articles(slug: str, semantic_index: SemanticIndex, *, limit: int = 5,
+                     allowed: Callable[[str], bool] = lambda s: True) -> list[str]:
+    """Slugs of the articles closest to ``slug`` (mean of its section vectors), for "related articles"."""
+    rows = [i for i, s in enumerate(semantic_index.slugs) if s == slug]
+    if not rows:
+        return []
+    centre = np.asarray(semantic_index.matrix[rows], dtype=np.float32).mean(axis=0)
+    centre /= np.linalg.norm(centre) or 1.0
+    scores = np.asarray(semantic_index.matrix @ centre)
+    best: dict[str, float] = {}
+    for row in np.argsort(-scores):
+        other = semantic_index.slugs[row]
+        if other != slug and other not in best and allowed(other):
+            best[other] = float(scores[row])
+            if len(best) == limit:
+                break
+    return list(best)

@@ -1,0 +1,1 @@
+"""Suggested articles for the chat beacon, the contact form and the agent inbox."""

@@ -1,0 +1,5 @@
+"""Production entry point for any WSGI server: ``gunicorn wsgi:app`` (``kb serve`` does this for you)."""
+
+from kb import create_app
+
+app = create_app()
