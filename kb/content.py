@@ -112,6 +112,8 @@ def _reference_problem(ref, by_path: dict[str, Article], rendered: dict[str, Ren
         return ""
     target = by_path.get(ref.target)
     if target is None:
+        if (root / ref.target).is_file():
+            return f"link to {ref.href}: {ref.target} is not a usable article (see its own errors)"
         return f"link to {ref.href}: no article at {ref.target}"
     if ref.fragment and ref.fragment not in rendered[target.slug].anchors:
         anchors = ", ".join(sorted(rendered[target.slug].anchors)) or "none"

@@ -163,7 +163,6 @@ class _LinkResolver:
         ref.target = target
         slug = self.slugs_by_path.get(target)
         if slug is None:
-            ref.broken = f"links to {parts.path}, which is not an article"
             return href
         return ARTICLE_PREFIX + slug + (f"#{parts.fragment}" if parts.fragment else "")
 

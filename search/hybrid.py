@@ -19,6 +19,7 @@ MODES = ("hybrid", "fulltext", "semantic")
 RRF_K = 60
 WEIGHTS = {"fulltext": 1.0, "semantic": 1.0}
 CANDIDATES = 100
+SEMANTIC_FLOOR = 0.2  # cosine under which a semantic neighbour is noise, not a match
 
 
 @dataclass
@@ -109,7 +110,7 @@ def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder
     if used in ("hybrid", "semantic") and text.strip():
         vector = query_vector if query_vector is not None else encoder.encode_queries([text])[0]
         nearest = semantic_index.search(vector, CANDIDATES, category=category, include_internal=include_internal)
-        ranked["semantic"] = [(h["id"], h["score"]) for h in nearest]
+        ranked["semantic"] = [(h["id"], h["score"]) for h in nearest if h["score"] >= SEMANTIC_FLOOR]
     hits = best_per_article(reciprocal_rank_fusion(ranked, weights=weights))
     return Outcome(used, hits[:limit], terms, did_you_mean, degraded)
 

@@ -21,7 +21,7 @@ class FakeEncoder:
     """Deterministic bag-of-words vectors: texts that share words are close. No model, no torch."""
 
     name = "fake-encoder"
-    dimension = 256
+    dimension = 1024
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kb.cli import cli
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def test_check_passes_on_the_test_articles(runner):
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 6 articles" in result.output
+    assert "0 error(s)" in result.output
+
+
+def test_check_reports_every_broken_reference_with_file_and_line(runner, tmp_path):
+    write(tmp_path, "a/one.md", "---\ntitle: One\nsummary: s\nrelated: [nope]\n---\n## Here\n\nSee [two](two.md#missing).\n\n"
+          "![pic](pic.png) and [gone](gone.md) and [up](../../etc/passwd.md)\n")
+    write(tmp_path, "a/two.md", "---\ntitle: Two\nsummary: s\n---\n## Real heading\n\nBack to [one](one.md#here).\n")
+    write(tmp_path, "a/bad.md", "---\ntitle: [oops\n---\n")
+    result = runner.invoke(args=["check", "--articles", str(tmp_path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "a/one.md:4: error: `related` names 'nope', which is not an article slug" in out
+    assert "a/one.md:8: error: link to two.md#missing: a/two.md has no heading #missing (anchors: real-heading)" in out
+    assert "a/one.md:10: error: image pic.png not found (looked for a/pic.png)" in out
+    assert "a/one.md:10: error: link to gone.md: no article at a/gone.md" in out
+    assert "a/one.md:10: error: ../../etc/passwd.md points outside the articles folder" in out
+    assert "a/bad.md:" in out and "invalid YAML" in out
+    assert "Aborted with 6 problem(s)" in out
+    assert "one.md#here" not in out  # the valid link is not reported
+
+
+def test_check_strict_fails_on_warnings(runner, tmp_path):
+    write(tmp_path, "a/one.md", "---\ntitle: One\n---\nNo summary here.\n")
+    assert runner.invoke(args=["check", "--articles", str(tmp_path)]).exit_code == 0
+    strict = runner.invoke(args=["check", "--articles", str(tmp_path), "--strict"])
+    assert strict.exit_code == 1
+    assert "warning: no `summary`" in strict.output
+    assert "in strict mode" in strict.output
+
+
+def test_index_then_search_from_the_cli(runner, tmp_path, app):
+    app.config["DATA_DIR"] = str(tmp_path)
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 5 articles" in result.output
+    result = runner.invoke(args=["search", "download invoice", "--json"])
+    payload = json.loads(result.output)
+    assert payload["results"][0]["slug"] == "invoices"
+    assert set(payload) == {"query", "mode", "total", "did_you_mean", "results"}
+    text = runner.invoke(args=["search", "recovry codes", "--mode", "fulltext"])
+    assert "Did you mean: recovery codes" in text.output
+    assert "/articles/two-factor-authentication#recovery-codes" in text.output
+
+
+def test_search_without_an_index_says_how_to_fix_it(runner, tmp_path, app):
+    app.config["DATA_DIR"] = str(tmp_path)
+    app.extensions["kb"]["indexes"].__init__(tmp_path)
+    result = runner.invoke(args=["search", "anything"])
+    assert result.exit_code == 1
+    assert "Run `kb index` to build it" in result.output
+
+
+def test_console_script_help_lists_the_commands():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("check", "index", "search", "serve"):
+        assert command in result.output
