@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from kb import create_app, indexes
+from kb.build import build_index, current_build_dir, index_root
+from tests.conftest import FakeEncoder, make_config
+
+
+class CountingEncoder(FakeEncoder):
+    def __init__(self):
+        self.documents = 0
+
+    def encode_documents(self, texts):
+        self.documents += len(texts)
+        return super().encode_documents(texts)
+
+
+class BrokenEncoder(FakeEncoder):
+    def encode_documents(self, texts):
+        raise OSError(28, "No space left on device")
+
+
+@pytest.fixture
+def fresh(articles_copy, tmp_path, monkeypatch):
+    """A writable articles folder, its own data folder, and an app that notices new builds at once."""
+    monkeypatch.setattr(indexes, "CHECK_INTERVAL", 0.0)
+    data_dir = tmp_path / "data"
+    build_index(articles_copy, data_dir, encoder=FakeEncoder())
+    app = create_app(make_config(data_dir, ARTICLES_DIR=str(articles_copy)))
+    return articles_copy, data_dir, app
+
+
+def search_slugs(client, q: str) -> list[str]:
+    return [r["slug"] for r in client.get("/api/v1/search", query_string={"q": q}).get_json()["results"]]
+
+
+def test_incremental_build_re_embeds_only_changed_sections(fresh):
+    articles, data_dir, _ = fresh
+    path = articles / "billing" / "invoices.md"
+    path.write_text(path.read_text().replace("Edit the address", "Update the postal address"))
+    encoder = CountingEncoder()
+    report = build_index(articles, data_dir, encoder=encoder)
+    assert encoder.documents == 1  # only "Change the billing address" changed
+    assert (report.embedded, report.fulltext_updated, report.fulltext_removed) == (1, 1, 0)
+    assert report.reused == report.sections - 1
+
+
+def test_full_build_re_embeds_everything(fresh):
+    articles, data_dir, _ = fresh
+    encoder = CountingEncoder()
+    report = build_index(articles, data_dir, encoder=encoder, full=True)
+    assert encoder.documents == report.sections == report.embedded
+
+
+def test_deleted_articles_disappear(fresh):
+    articles, data_dir, app = fresh
+    client = app.test_client()
+    assert "invoices" in search_slugs(client, "invoices")
+    (articles / "billing" / "invoices.md").unlink()
+    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    assert report.fulltext_removed == 3
+    assert "invoices" not in search_slugs(client, "invoices")
+    assert client.get("/articles/invoices").status_code == 404
+
+
+def test_running_server_picks_up_a_new_build_without_restart(fresh):
+    articles, data_dir, app = fresh
+    client = app.test_client()
+    assert search_slugs(client, "quokka") == []
+    (articles / "account" / "quokka.md").write_text("---\ntitle: Quokka mode\nsummary: s\n---\n## Enable quokka\n\nText.\n")
+    build_index(articles, data_dir, encoder=FakeEncoder())
+    assert search_slugs(client, "quokka") == ["quokka"]
+    assert client.get("/articles/quokka").status_code == 200
+
+
+def test_a_failed_build_leaves_the_previous_index_serving(fresh):
+    articles, data_dir, app = fresh
+    before = current_build_dir(index_root(data_dir))
+    (articles / "account" / "new.md").write_text("---\ntitle: New\nsummary: s\n---\nText\n")
+    with pytest.raises(OSError):
+        build_index(articles, data_dir, encoder=BrokenEncoder())
+    assert current_build_dir(index_root(data_dir)) == before
+    assert not list((index_root(data_dir) / "builds").glob(".tmp-*"))
+    assert "invoices" in search_slugs(app.test_client(), "invoices")
+
+
+def test_readers_never_see_a_half_built_index(fresh):
+    articles, data_dir, app = fresh
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def read():
+        client = app.test_client()
+        while not stop.is_set():
+            response = client.get("/api/v1/search?q=invoice")
+            if response.status_code != 200 or "invoices" not in [r["slug"] for r in response.get_json()["results"]]:
+                errors.append(f"{response.status_code} {response.get_data(as_text=True)[:200]}")
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        for i in range(6):
+            path = articles / "account" / "reset-password.md"
+            path.write_text(path.read_text() + f"\nEdit {i}.\n")
+            build_index(articles, data_dir, encoder=FakeEncoder(), full=(i % 2 == 0))
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert errors == []
+    assert len(list((index_root(data_dir) / "builds").iterdir())) <= 3  # old builds are pruned
+
+
+def test_broken_article_is_skipped_and_the_rest_served(fresh):
+    articles, data_dir, app = fresh
+    (articles / "account" / "broken.md").write_text("---\ntitle: [oops\n---\n")
+    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    assert any(p.path == "account/broken.md" for p in report.problems)
+    assert app.test_client().get("/articles/reset-password").status_code == 200
+
+
+def test_build_without_encoder_is_fulltext_only_and_search_degrades(fresh):
+    articles, data_dir, app = fresh
+    build_index(articles, data_dir, encoder=None, full=True)
+    client = app.test_client()
+    payload = client.get("/api/v1/search?q=invoice").get_json()
+    assert payload["mode"] == "fulltext"
+    assert payload["results"][0]["slug"] == "invoices"
+    health = client.get("/healthz").get_json()
+    assert health["mode"] == "degraded" and health["index"]["semantic"] is False
