@@ -97,6 +97,34 @@ def search_command(query: str, mode: str | None, limit: int, category: str | Non
         click.echo("(semantic search unavailable: full-text results only)", err=True)
 
 
+@click.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mode", type=click.Choice(["hybrid", "fulltext", "semantic", "all"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@with_appcontext
+def eval_command(folder: Path, mode: str, as_json: bool) -> None:
+    """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
+    from kb.indexes import EncoderHolder
+    from search.evaluate import METRICS, evaluate, load_eval_set
+
+    eval_set = load_eval_set(folder)
+    modes = ["fulltext", "semantic", "hybrid"] if mode == "all" else [mode]
+    holder = EncoderHolder(current_app.config)
+    encoder = holder.get() if modes != ["fulltext"] else None
+    if encoder is None and modes != ["fulltext"]:
+        click.echo(f"Semantic search unavailable ({holder.error}): evaluating full-text only.", err=True)
+        modes = ["fulltext"]
+    results = evaluate(eval_set, modes, encoder)
+    if as_json:
+        payload = {"set": eval_set.name, "queries": len(eval_set.queries), "docs": len(eval_set.docs), "modes": results}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(f"{eval_set.name}: {len(eval_set.docs)} documents, {len(eval_set.queries)} queries with answers")
+    click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS))
+    for name, figures in results.items():
+        click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -115,7 +143,7 @@ def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
         serve.run_gunicorn(host, port, workers)
 
 
-COMMANDS = (check_command, index_command, search_command, serve_command)
+COMMANDS = (check_command, index_command, search_command, eval_command, serve_command)
 
 
 def init_app(app) -> None:

@@ -11,7 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 import markdown
@@ -96,6 +96,7 @@ def render_article(article: Article, slugs_by_path: dict[str, str]) -> Rendered:
         ],
         extension_configs={
             "codehilite": {"guess_lang": False, "css_class": "highlight"},
+            "tables": {"use_align_attribute": True},
             "toc": {"slugify": slugify_unicode, "toc_depth": "2-6"},
         },
         output_format="html",
@@ -145,11 +146,12 @@ class _LinkResolver:
         self.slugs_by_path = slugs_by_path
         self.folder = posixpath.dirname(article.path)
         self.references: list[Reference] = []
+        self._cursor: dict[str, int] = {}
 
     def link(self, href: str) -> str:
         parts = urlsplit(href)
-        if parts.scheme or parts.netloc or href.startswith("/"):
-            return href
+        if parts.scheme or parts.netloc or href.startswith("/") or "\x02" in href:
+            return href  # external, absolute, or an e-mail autolink Markdown has obfuscated
         ref = Reference("link", href, self._line_of(href), fragment=parts.fragment)
         self.references.append(ref)
         if not parts.path:
@@ -168,7 +170,7 @@ class _LinkResolver:
 
     def image(self, src: str) -> str:
         parts = urlsplit(src)
-        if parts.scheme or parts.netloc or src.startswith("/"):
+        if parts.scheme or parts.netloc or src.startswith("/") or "\x02" in src:
             return src
         ref = Reference("image", src, self._line_of(src))
         self.references.append(ref)
@@ -182,17 +184,25 @@ class _LinkResolver:
         return ASSETS_PREFIX + target
 
     def _resolve(self, ref: Reference, path: str) -> str | None:
-        target = posixpath.normpath(posixpath.join(self.folder, path))
+        target = posixpath.normpath(posixpath.join(self.folder, unquote(path)))
         if target.startswith("../") or target == ".." or target.startswith("/"):
             ref.broken = f"{path} points outside the articles folder"
             return None
         return target
 
     def _line_of(self, href: str) -> int | None:
-        index = self.article.body.find(href)
-        if index < 0:
-            return None
-        return self.article.body_line + self.article.body.count("\n", 0, index)
+        """The line of the next use of ``href`` as a link target (``](href`` or ``<href>``) in the body."""
+        body = self.article.body
+        start = self._cursor.get(href, 0)
+        match = re.compile(rf"(?:\]\(\s*<?|\]:\s*<?|<){re.escape(href)}(?=[\s)>\"']|$)", re.M).search(body, start)
+        if match is None:
+            index = body.find(href, start)
+            if index < 0:
+                return None
+        else:
+            index = match.start()
+        self._cursor[href] = index + 1
+        return self.article.body_line + body.count("\n", 0, index)
 
 
 class _ResolveLinks(Treeprocessor):
@@ -215,7 +225,7 @@ class _ResolveLinks(Treeprocessor):
 class _GitHubAlerts(Preprocessor):
     """Turn GitHub/DocFX alerts (``> [!NOTE]`` followed by ``> text``) into admonitions."""
 
-    _START = re.compile(r"^\s*>\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$", re.I)
+    _START = re.compile(r"^ {0,3}>\s*\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$", re.I)
     _KINDS = {"note": "note", "tip": "tip", "important": "note", "warning": "warning", "caution": "danger"}
 
     def run(self, lines: list[str]) -> list[str]:
@@ -227,9 +237,10 @@ class _GitHubAlerts(Preprocessor):
                 out.append(lines[i])
                 i += 1
                 continue
-            out += ["", f"!!! {self._KINDS[match.group(1).lower()]}"]
+            kind = match.group(1).lower()
+            out += ["", f'!!! {self._KINDS[kind]} "{kind.capitalize()}"']
             i += 1
-            while i < len(lines) and lines[i].lstrip().startswith(">"):
+            while i < len(lines) and re.match(r"^ {0,3}>", lines[i]):
                 out.append("    " + lines[i].lstrip()[1:].removeprefix(" "))
                 i += 1
             out.append("")
@@ -242,7 +253,7 @@ class _KBExtension(Extension):
         self.resolver = resolver
 
     def extendMarkdown(self, md) -> None:  # noqa: N802 (Python-Markdown's API name)
-        md.preprocessors.register(_GitHubAlerts(md), "kb_alerts", 27)
+        md.preprocessors.register(_GitHubAlerts(md), "kb_alerts", 24)  # after fenced code is stashed
         md.treeprocessors.register(_ResolveLinks(md, self.resolver), "kb_links", 1)
 
 

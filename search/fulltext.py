@@ -140,7 +140,7 @@ def make_parser(schema: Schema, boosts: dict[str, float] | None = None) -> qpars
 
 
 def search(searcher, text: str, *, limit: int = 50, category: str | None = None, include_internal: bool = False,
-           boosts: dict[str, float] | None = None) -> Result:
+           boosts: dict[str, float] | None = None, correct: bool = True) -> Result:
     """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches."""
     qstring = clean_query(text)
     if not qstring:
@@ -150,7 +150,7 @@ def search(searcher, text: str, *, limit: int = 50, category: str | None = None,
     terms = _query_words(q)
     allowed = _filter(category, include_internal)
     hits = _run(searcher, q, limit, allowed)
-    did_you_mean = _did_you_mean(searcher, qstring)
+    did_you_mean = _did_you_mean(searcher, qstring) if correct else None
     if hits:
         return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
     if did_you_mean:

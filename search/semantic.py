@@ -77,7 +77,8 @@ class SentenceTransformerEncoder:
                     self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
                 except Exception as e:
                     raise ModelUnavailableError(f"cannot load the embedding model from {path}: {e}") from e
-                self.dimension = self._model.get_sentence_embedding_dimension()
+                get_dimension = getattr(self._model, "get_embedding_dimension", None)
+                self.dimension = (get_dimension or self._model.get_sentence_embedding_dimension)()
         return self._model
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:

@@ -1,0 +1,121 @@
+"""Retrieval evaluation: nDCG@10, Recall@5 and MRR@10 of each ranking mode on a labelled set.
+
+A set is a folder with ``corpus.jsonl`` ({id, title, text}), ``queries.jsonl`` ({id, text}) and ``qrels.tsv``
+(query id, doc id, relevance). Each document becomes one article with one section in a throw-away index
+built by the same code as ``kb index``; only queries with at least one relevant document count.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.errors import KBError
+from search import fulltext, hybrid, semantic
+from search.documents import SectionDoc
+
+METRICS = ("ndcg@10", "recall@5", "mrr@10")
+
+
+@dataclass
+class EvalSet:
+    name: str
+    docs: list[SectionDoc]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]  # query id -> {doc id: relevance > 0}
+
+
+def load_eval_set(folder: Path | str) -> EvalSet:
+    folder = Path(folder)
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv"):
+        if not (folder / name).is_file():
+            raise KBError(f"{folder} has no {name}: an evaluation set needs corpus.jsonl, queries.jsonl and qrels.tsv")
+    docs = [_doc(json.loads(line)) for line in _lines(folder / "corpus.jsonl")]
+    queries = {q["id"]: q["text"] for q in map(json.loads, _lines(folder / "queries.jsonl"))}
+    qrels: dict[str, dict[str, int]] = {}
+    for line in _lines(folder / "qrels.tsv"):
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[2].strip().lstrip("-").isdigit():
+            continue  # a header line
+        query_id, doc_id, relevance = parts[0], parts[1], int(parts[2])
+        if relevance > 0 and query_id in queries:
+            qrels.setdefault(query_id, {})[_slug(doc_id)] = relevance
+    return EvalSet(folder.name, docs, {q: queries[q] for q in qrels}, qrels)
+
+
+def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | None) -> dict[str, dict[str, float]]:
+    """Metrics per mode; semantic and hybrid need ``encoder``."""
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
+        fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
+        index = fulltext.open_index(Path(tmp) / "fulltext")
+        semantic_index = None
+        vectors = {}
+        if encoder is not None and any(m != "fulltext" for m in modes):
+            semantic.write(eval_set.docs, Path(tmp) / "semantic", encoder)
+            semantic_index = semantic.SemanticIndex.load(Path(tmp) / "semantic")
+            ids = list(eval_set.queries)
+            vectors = dict(zip(ids, encoder.encode_queries([eval_set.queries[i] for i in ids]), strict=True))
+        with index.searcher(weighting=fulltext.weighting()) as searcher:
+            return {
+                mode: _score_mode(eval_set, mode, searcher, semantic_index, encoder, vectors) for mode in modes
+            }
+
+
+def _score_mode(eval_set, mode, searcher, semantic_index, encoder, vectors) -> dict[str, float]:
+    totals = dict.fromkeys(METRICS, 0.0)
+    for query_id, text in eval_set.queries.items():
+        outcome = hybrid.search(
+            text,
+            searcher=searcher,
+            semantic_index=semantic_index,
+            encoder=encoder,
+            mode=mode,
+            limit=10,
+            query_vector=vectors.get(query_id),
+        )
+        ranking = [h.slug for h in outcome.hits]
+        for name, value in score_ranking(ranking, eval_set.qrels[query_id]).items():
+            totals[name] += value
+    count = len(eval_set.queries) or 1
+    return {name: total / count for name, total in totals.items()}
+
+
+def score_ranking(ranking: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """nDCG@10 (graded gains), Recall@5 and MRR@10 of one ranked list of doc ids."""
+    dcg = sum(relevant.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(ranking[:10], start=1))
+    ideal = sum(g / math.log2(rank + 1) for rank, g in enumerate(sorted(relevant.values(), reverse=True)[:10], 1))
+    found = sum(1 for doc in ranking[:5] if doc in relevant)
+    first = next((rank for rank, doc in enumerate(ranking[:10], start=1) if doc in relevant), None)
+    return {
+        "ndcg@10": dcg / ideal if ideal else 0.0,
+        "recall@5": found / len(relevant),
+        "mrr@10": 1.0 / first if first else 0.0,
+    }
+
+
+def _doc(record: dict) -> SectionDoc:
+    return SectionDoc(
+        slug=_slug(str(record["id"])),
+        anchor="",
+        title=record.get("title") or "",
+        category="eval",
+        status="published",
+        summary="",
+        tags=(),
+        headings=(),
+        text=record.get("text") or "",
+    )
+
+
+def _slug(doc_id: str) -> str:
+    return doc_id.replace("#", "%23")
+
+
+def _lines(path: Path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield line.rstrip("\n")
