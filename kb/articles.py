@@ -141,7 +141,7 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
     status = meta.get("status", "published")
     if status not in STATUSES:
         error("status", f"`status` must be one of {', '.join(STATUSES)}; got {status!r}")
-    summary = meta.get("summary", "")
+    summary = meta.get("summary", meta.get("description", ""))
     if not isinstance(summary, str):
         error("summary", f"`summary` must be a string, got {_describe(summary)}")
     elif not summary.strip() and title:

@@ -78,7 +78,8 @@ def feedback(slug: str):
         reason=reason if reason in REASONS else None,
         comment=comment or None,
     )
-    flash("Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.")
+    flash("Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.",
+          "feedback")
     return redirect(url_for("help.article", slug=slug, _anchor="feedback"), code=303)
 
 
@@ -95,6 +96,7 @@ def search():
     start = (page_number - 1) * PER_PAGE
     return render_template(
         "help/search.html",
+        category_titles={slug: c.title for slug, c in site.categories.items()},
         query=query,
         category=category,
         categories=site.category_views(),

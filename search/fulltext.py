@@ -25,6 +25,7 @@ MAX_QUERY_TERMS = 40
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"(?<![\w:])[^\W\d_]{4,}(?![\w:])")
 FUZZY_MIN_LENGTH = 5
+FEW_HITS = 3  # "did you mean" is offered only when a query finds fewer sections than this
 
 
 def make_schema() -> Schema:
@@ -150,7 +151,7 @@ def search(searcher, text: str, *, limit: int = 50, category: str | None = None,
     terms = _query_words(q)
     allowed = _filter(category, include_internal)
     hits = _run(searcher, q, limit, allowed)
-    did_you_mean = _did_you_mean(searcher, qstring) if correct else None
+    did_you_mean = _did_you_mean(searcher, qstring) if correct and len(hits) < FEW_HITS else None
     if hits:
         return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
     if did_you_mean:
@@ -227,6 +228,7 @@ def _fuzzy_query(schema: Schema, terms: list[str]):
 
 def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
     """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped."""
+    text = _flatten(text)
     if terms and text:
         analyzer = make_schema()["body"].analyzer
         stems = {tok.text for tok in analyzer(" ".join(terms))}
@@ -243,6 +245,18 @@ class _MarkFormatter(highlight.HtmlFormatter):
 
     def format_token(self, text, token, replace=False):
         return "<mark>" + highlight.htmlescape(highlight.get_text(text, token, replace)) + "</mark>"
+
+
+def _flatten(text: str) -> str:
+    """One line for a snippet: lines that end a sentence join with a space, others (table cells, list items,
+    headings) with a middle dot, so that "Plan / Billed / Monthly" does not read as one sentence."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    out = ""
+    for line in lines:
+        if out:
+            out += " " if out[-1] in ".!?:;," else " · "
+        out += line
+    return out
 
 
 def _shorten(text: str, length: int) -> str:

@@ -57,8 +57,8 @@ def test_index_then_search_from_the_cli(runner, tmp_path, app):
     payload = json.loads(result.output)
     assert payload["results"][0]["slug"] == "invoices"
     assert set(payload) == {"query", "mode", "total", "did_you_mean", "results"}
-    text = runner.invoke(args=["search", "recovry codes", "--mode", "fulltext"])
-    assert "Did you mean: recovery codes" in text.output
+    text = runner.invoke(args=["search", "recovry", "--mode", "fulltext"])
+    assert "Did you mean: recovery" in text.output
     assert "/articles/two-factor-authentication#recovery-codes" in text.output
 
 

@@ -66,7 +66,7 @@
       if (list.hidden) return;
       if (e.key === "ArrowDown") { e.preventDefault(); select(active + 1); }
       else if (e.key === "ArrowUp") { e.preventDefault(); select(active - 1); }
-      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Escape") { e.preventDefault(); close(); }
       else if (e.key === "Enter" && active >= 0) {
         e.preventDefault();
         window.location.href = list.querySelectorAll("li a")[active].href;

