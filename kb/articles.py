@@ -85,6 +85,16 @@ class Library:
     categories: dict[str, Category] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
+    def add(self, article: Article) -> bool:
+        """Add ``article`` unless its slug is taken (then record the problem and return False)."""
+        other = self.articles.get(article.slug)
+        if other is not None:
+            line = article.meta_lines.get("slug")
+            self.problems.append(Problem(article.path, line, f"duplicate slug {article.slug!r}, already used by {other.path}"))
+            return False
+        self.articles[article.slug] = article
+        return True
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "error"]
@@ -172,13 +182,13 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         suggest_for=suggest_for,
         meta=meta,
         meta_lines={k: line for k in meta if (line := key_line(k))},
-        source_hash=hashlib.sha1(text.encode("utf-8")).hexdigest(),
+        source_hash=source_hash(text),
     )
     return article, problems
 
 
-def read_article(path: Path, root: Path) -> tuple[Article | None, list[Problem]]:
-    """Read and parse the article file at ``path`` (inside ``root``)."""
+def read_source(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
+    """The decoded text of an article file (UTF-8, newlines normalized), or None and the problem."""
     rel = path.relative_to(root).as_posix()
     try:
         raw = path.read_bytes()
@@ -189,28 +199,31 @@ def read_article(path: Path, root: Path) -> tuple[Article | None, list[Problem]]
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         return None, [Problem(rel, line, f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")]
-    return parse_article(text.replace("\r\n", "\n"), rel)
+    return text.replace("\r\n", "\n"), []
+
+
+def source_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def read_article(path: Path, root: Path) -> tuple[Article | None, list[Problem]]:
+    """Read and parse the article file at ``path`` (inside ``root``)."""
+    text, problems = read_source(path, root)
+    if text is None:
+        return None, problems
+    return parse_article(text, path.relative_to(root).as_posix())
 
 
 def load_articles(root: Path | str) -> Library:
     """Load every ``*.md`` article and ``_category.yml`` under ``root``."""
     root = Path(root).resolve()
     library = Library(root=root)
-    seen: dict[str, str] = {}
     for path in iter_article_files(root):
         article, problems = read_article(path, root)
         library.problems.extend(problems)
-        if article is None:
-            continue
-        if article.slug in seen:
-            line = article.meta_lines.get("slug")
-            library.problems.append(
-                Problem(article.path, line, f"duplicate slug {article.slug!r}, already used by {seen[article.slug]}")
-            )
-            continue
-        seen[article.slug] = article.path
-        library.articles[article.slug] = article
-    library.categories = load_categories(root, library)
+        if article is not None:
+            library.add(article)
+    library.categories = load_categories(root, {a.category for a in library.articles.values()}, library.problems)
     return library
 
 
@@ -225,34 +238,33 @@ def iter_article_files(root: Path):
         yield path
 
 
-def load_categories(root: Path, library: Library) -> dict[str, Category]:
-    """Categories used by the articles, described by optional ``<folder>/_category.yml`` files."""
+def load_categories(root: Path, used: set[str], problems: list[Problem]) -> dict[str, Category]:
+    """Categories of the top-level folders and of ``used`` category slugs, described by optional
+    ``<folder>/_category.yml`` files."""
     categories: dict[str, Category] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         slug = category_slug(folder.name)
-        if not SLUG_RE.match(slug):
-            continue
-        categories[slug] = _read_category(folder, slug, library)
-    for article in library.articles.values():
-        if article.category not in categories:
-            categories[article.category] = Category(slug=article.category, title=humanize(article.category))
+        if SLUG_RE.match(slug):
+            categories[slug] = _read_category(folder, slug, root, problems)
+    for slug in sorted(used - set(categories)):
+        categories[slug] = Category(slug=slug, title=humanize(slug))
     return dict(sorted(categories.items(), key=lambda kv: (kv[1].order, kv[1].title.lower())))
 
 
-def _read_category(folder: Path, slug: str, library: Library) -> Category:
+def _read_category(folder: Path, slug: str, root: Path, problems: list[Problem]) -> Category:
     category = Category(slug=slug, title=humanize(folder.name))
     meta_path = folder / "_category.yml"
     if not meta_path.exists():
         return category
-    rel = meta_path.relative_to(library.root).as_posix()
+    rel = meta_path.relative_to(root).as_posix()
     try:
         meta = yaml.load(meta_path.read_text("utf-8"), Loader=_Loader) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
-        library.problems.append(Problem(rel, line + 1 if line is not None else None, f"invalid YAML: {_yaml_reason(e)}"))
+        problems.append(Problem(rel, line + 1 if line is not None else None, f"invalid YAML: {_yaml_reason(e)}"))
         return category
     if not isinstance(meta, dict):
-        library.problems.append(Problem(rel, 1, "must be a mapping of title, description, order and icon"))
+        problems.append(Problem(rel, 1, "must be a mapping of title, description, order and icon"))
         return category
     for key in ("title", "description"):
         if key in meta and isinstance(meta[key], str):
@@ -264,7 +276,7 @@ def _read_category(folder: Path, slug: str, library: Library) -> Category:
         if icon in ICONS:
             category.icon = icon
         else:
-            library.problems.append(Problem(rel, None, f"unknown icon {icon!r}; use one of {', '.join(ICONS)}", "warning"))
+            problems.append(Problem(rel, None, f"unknown icon {icon!r}; use one of {', '.join(ICONS)}", "warning"))
     return category
 
 

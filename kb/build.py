@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import Problem, load_articles
-from kb.content import compile_library
+from kb.articles import Problem
+from kb.content import compile_articles
 from kb.errors import KBError
 from kb.site import Site
 from search import fulltext, semantic
@@ -34,6 +34,7 @@ KEEP_BUILDS = 3
 class BuildReport:
     build_id: str
     articles: int
+    rendered: int
     sections: int
     fulltext_updated: int
     fulltext_removed: int
@@ -48,7 +49,7 @@ class BuildReport:
         warnings = len(self.problems) - errors
         semantic_part = f"{self.embedded} embedded, {self.reused} reused" if self.semantic else "semantic off"
         return (
-            f"Indexed {self.articles} articles, {self.sections} sections "
+            f"Indexed {self.articles} articles ({self.rendered} rendered), {self.sections} sections "
             f"({self.fulltext_updated} updated, {self.fulltext_removed} removed; {semantic_part}) "
             f"in {self.seconds:.1f}s; {errors} error(s), {warnings} warning(s)."
         )
@@ -81,9 +82,8 @@ def build_index(articles_dir: Path | str, data_dir: Path | str, *, encoder=None,
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root):
         previous = None if full else current_build_dir(root)
-        library = load_articles(articles_dir)
-        compiled = compile_library(library)
-        site = Site(compiled.pages, library.categories)
+        compiled = compile_articles(articles_dir, _previous_pages(previous))
+        site = Site(compiled.pages, compiled.categories)
         docs = _section_docs(site.pages.values())
         build_dir = root / "builds" / f".tmp-{_new_build_id()}"
         try:
@@ -100,6 +100,7 @@ def build_index(articles_dir: Path | str, data_dir: Path | str, *, encoder=None,
     return BuildReport(
         build_id=build_id,
         articles=len(site.pages),
+        rendered=len(compiled.pages) - compiled.reused,
         sections=len(docs),
         fulltext_updated=updated,
         fulltext_removed=removed,
@@ -109,6 +110,15 @@ def build_index(articles_dir: Path | str, data_dir: Path | str, *, encoder=None,
         seconds=time.perf_counter() - started,
         problems=compiled.problems,
     )
+
+
+def _previous_pages(build_dir: Path | None):
+    if build_dir is None or not (build_dir / "pages.json").is_file():
+        return None
+    try:
+        return Site.load(build_dir / "pages.json").all_pages
+    except (ValueError, KeyError, TypeError):  # written by another kb version: just render everything
+        return None
 
 
 def _section_docs(pages) -> list[SectionDoc]:

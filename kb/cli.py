@@ -10,7 +10,6 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from kb.articles import load_articles
 
 
 def _articles_option(f):
@@ -28,11 +27,10 @@ def _articles_option(f):
 @with_appcontext
 def check_command(articles_dir: Path | None, strict: bool) -> None:
     """Validate articles: front matter, slugs, links, #anchors, images, related."""
-    from kb.content import compile_library
+    from kb.content import compile_articles
 
     root = articles_dir or Path(current_app.config["ARTICLES_DIR"])
-    library = load_articles(root)
-    compiled = compile_library(library)
+    compiled = compile_articles(root)
     for problem in sorted(compiled.problems, key=lambda p: (p.path, p.line or 0)):
         click.echo(str(problem), err=True)
     errors = sum(p.level == "error" for p in compiled.problems)

@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import Article, Library, Problem
-from kb.render import Rendered, Section, render_article
+from kb.articles import Article, Library, Problem, iter_article_files, load_categories, parse_article, read_source, source_hash
+from kb.render import Reference, Rendered, Section, render_article
 
 
 @dataclass
@@ -34,6 +34,9 @@ class Page:
     sections: list[Section]
     source_hash: str
     meta: dict = field(default_factory=dict)
+    meta_lines: dict[str, int] = field(default_factory=dict)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # this file's own (parse) problems
 
     @property
     def url(self) -> str:
@@ -43,6 +46,8 @@ class Page:
     def from_dict(cls, data: dict) -> Page:
         data = dict(data)
         data["sections"] = [Section(**s) for s in data["sections"]]
+        data["references"] = [Reference(**r) for r in data.get("references", [])]
+        data["problems"] = [Problem(**p) for p in data.get("problems", [])]
         return cls(**data)
 
     def to_dict(self) -> dict:
@@ -53,19 +58,63 @@ class Page:
 class Compiled:
     pages: dict[str, Page]
     problems: list[Problem]
+    categories: dict = field(default_factory=dict)
+    reused: int = 0  # pages taken unchanged from the previous build
 
 
-def compile_library(library: Library) -> Compiled:
-    """Render every article of ``library`` and check the references between them."""
+def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) -> Compiled:
+    """Load, render and check every article under ``root``.
+
+    A file whose text is unchanged since ``previous`` (the last build's pages) keeps its page as it was,
+    without being parsed or rendered again, as long as no article was added, removed or renamed (which
+    could change where its links point).
+    """
+    root = Path(root).resolve()
+    before = {p.path: p for p in (previous or {}).values()}
+    library = Library(root=root)
+    unchanged: dict[str, tuple[str, Page]] = {}  # path -> (text, page of the previous build)
+    texts: dict[str, str] = {}  # path -> text of new or changed files
+    for path in iter_article_files(root):
+        text, problems = read_source(path, root)
+        rel = path.relative_to(root).as_posix()
+        library.problems += problems
+        if text is None:
+            continue
+        page = before.get(rel)
+        if page is not None and page.source_hash == source_hash(text):
+            unchanged[rel] = (text, page)
+        else:
+            texts[rel] = text
+    parsed = {rel: parse_article(text, rel) for rel, text in texts.items()}
+    new_map = {rel: a.slug for rel, (a, _) in parsed.items() if a is not None}
+    new_map.update({rel: page.slug for rel, (_, page) in unchanged.items()})
+    if new_map != {p.path: p.slug for p in before.values()}:  # links may now point elsewhere: render all
+        parsed.update({rel: parse_article(text, rel) for rel, (text, _) in unchanged.items()})
+        unchanged = {}
+    for rel in sorted(set(parsed) | set(unchanged)):
+        article, article_problems = parsed[rel] if rel in parsed else (_placeholder(unchanged[rel][1]), [])
+        library.problems += article_problems if rel in parsed else unchanged[rel][1].problems
+        if article is not None:
+            library.add(article)
     slugs_by_path = {a.path: a.slug for a in library.articles.values()}
-    rendered = {slug: render_article(a, slugs_by_path) for slug, a in library.articles.items()}
-    problems = list(library.problems)
-    problems += check_references(library, rendered)
-    pages = {slug: make_page(library.articles[slug], r) for slug, r in rendered.items()}
-    return Compiled(pages=pages, problems=problems)
+    pages = {}
+    for slug, article in library.articles.items():
+        if article.path in unchanged:
+            pages[slug] = unchanged[article.path][1]
+        else:
+            pages[slug] = make_page(article, render_article(article, slugs_by_path), parsed[article.path][1])
+    categories = load_categories(root, {p.category for p in pages.values()}, library.problems)
+    problems = library.problems + check_references(pages, root)
+    return Compiled(pages=pages, problems=problems, categories=categories, reused=len(unchanged))
 
 
-def make_page(article: Article, rendered: Rendered) -> Page:
+def _placeholder(page: Page) -> Article:
+    """An :class:`Article` standing for an unchanged page, enough for slug bookkeeping."""
+    return Article(slug=page.slug, title=page.title, category=page.category, path=page.path, body="", body_line=1,
+                   meta_lines=page.meta_lines)
+
+
+def make_page(article: Article, rendered: Rendered, problems: list[Problem]) -> Page:
     return Page(
         slug=article.slug,
         title=article.title,
@@ -83,29 +132,31 @@ def make_page(article: Article, rendered: Rendered) -> Page:
         sections=rendered.sections,
         source_hash=article.source_hash,
         meta=_json_safe(article.meta),
+        meta_lines=article.meta_lines,
+        references=rendered.references,
+        problems=list(problems),
     )
 
 
-def check_references(library: Library, rendered: dict[str, Rendered]) -> list[Problem]:
+def check_references(pages: dict[str, Page], root: Path) -> list[Problem]:
     """Problems with links, anchors, images and ``related`` slugs, each with its file and line."""
-    by_path = {a.path: a for a in library.articles.values()}
+    by_path = {p.path: p for p in pages.values()}
     problems = []
-    for slug, result in rendered.items():
-        article = library.articles[slug]
-        for ref in result.references:
-            message = ref.broken or _reference_problem(ref, by_path, rendered, library.root)
+    for slug, page in pages.items():
+        for ref in page.references:
+            message = ref.broken or _reference_problem(ref, by_path, root)
             if message:
-                problems.append(Problem(article.path, ref.line, message))
-        for other in article.related:
-            if other not in library.articles:
-                line = article.meta_lines.get("related")
-                problems.append(Problem(article.path, line, f"`related` names {other!r}, which is not an article slug"))
+                problems.append(Problem(page.path, ref.line, message))
+        for other in page.related:
+            line = page.meta_lines.get("related")
+            if other not in pages:
+                problems.append(Problem(page.path, line, f"`related` names {other!r}, which is not an article slug"))
             elif other == slug:
-                problems.append(Problem(article.path, article.meta_lines.get("related"), "`related` names itself"))
+                problems.append(Problem(page.path, line, "`related` names itself"))
     return problems
 
 
-def _reference_problem(ref, by_path: dict[str, Article], rendered: dict[str, Rendered], root: Path) -> str:
+def _reference_problem(ref, by_path: dict[str, Page], root: Path) -> str:
     if ref.kind == "image" or not ref.target.endswith(".md"):
         if not (root / ref.target).is_file():
             return f"{ref.kind} {ref.href} not found (looked for {ref.target})"
@@ -115,9 +166,10 @@ def _reference_problem(ref, by_path: dict[str, Article], rendered: dict[str, Ren
         if (root / ref.target).is_file():
             return f"link to {ref.href}: {ref.target} is not a usable article (see its own errors)"
         return f"link to {ref.href}: no article at {ref.target}"
-    if ref.fragment and ref.fragment not in rendered[target.slug].anchors:
-        anchors = ", ".join(sorted(rendered[target.slug].anchors)) or "none"
-        return f"link to {ref.href}: {target.path} has no heading #{ref.fragment} (anchors: {anchors})"
+    anchors = {s.anchor for s in target.sections if s.anchor}
+    if ref.fragment and ref.fragment not in anchors:
+        listed = ", ".join(sorted(anchors)) or "none"
+        return f"link to {ref.href}: {target.path} has no heading #{ref.fragment} (anchors: {listed})"
     return ""
 
 

@@ -24,6 +24,7 @@ class Site:
     """Published and internal pages by slug, and categories with their published pages in order."""
 
     def __init__(self, pages: dict[str, Page], categories: dict[str, Category]):
+        self.all_pages = pages  # drafts included: kept in the build so the next build can reuse them
         self.pages = {slug: p for slug, p in pages.items() if p.status != "draft"}
         self.categories = categories
         self._by_category: dict[str, list[Page]] = {slug: [] for slug in categories}
@@ -68,7 +69,7 @@ class Site:
     def save(self, path: Path) -> None:
         data = {
             "categories": [asdict(c) for c in self.categories.values()],
-            "pages": [p.to_dict() for p in self.pages.values()],
+            "pages": [p.to_dict() for p in self.all_pages.values()],
         }
         path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
 

@@ -20,7 +20,7 @@ MODES = ("hybrid", "fulltext", "semantic")
 # with a full-text weight of 0.3-0.4 beat both single methods on both sets; these sit in the middle.
 RRF_K = 10
 WEIGHTS = {"fulltext": 0.4, "semantic": 1.0}
-CANDIDATES = 100
+CANDIDATES = 50
 SEMANTIC_FLOOR = 0.2  # cosine under which a semantic neighbour is noise, not a match
 
 

@@ -132,3 +132,30 @@ def test_build_without_encoder_is_fulltext_only_and_search_degrades(fresh):
     assert payload["results"][0]["slug"] == "invoices"
     health = client.get("/healthz").get_json()
     assert health["mode"] == "degraded" and health["index"]["semantic"] is False
+
+
+def test_unchanged_articles_are_not_rendered_again(fresh):
+    articles, data_dir, _ = fresh
+    path = articles / "billing" / "invoices.md"
+    path.write_text(path.read_text().replace("Edit the address", "Update the postal address"))
+    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    assert report.rendered == 1
+
+
+def test_a_new_article_re_renders_all_since_links_may_change(fresh):
+    articles, data_dir, _ = fresh
+    (articles / "account" / "new.md").write_text("---\ntitle: New\nsummary: s\n---\nText\n")
+    assert build_index(articles, data_dir, encoder=FakeEncoder()).rendered == 7  # drafts included
+
+
+def test_links_from_unchanged_articles_are_still_checked(fresh):
+    articles, data_dir, _ = fresh
+    path = articles / "account" / "two-factor-authentication.md"
+    path.write_text(path.read_text().replace("## Recovery codes", "## Backup codes"))
+    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    assert report.rendered == 1
+    assert [str(p) for p in report.problems if p.level == "error"] == [
+        "account/reset-password.md:21: error: link to two-factor-authentication.md#recovery-codes: "
+        "account/two-factor-authentication.md has no heading #recovery-codes (anchors: backup-codes, "
+        "backup-codes_1, turn-on-2fa)"
+    ]

@@ -1,0 +1,87 @@
+"""Benchmark: search latency on a large index (e.g. the officedocs-support corpus, ~14,000 sections).
+
+    .venv/bin/python bench/search_latency.py ../shared/corpora/officedocs-support [--queries 200]
+
+Builds a full-text index of FOLDER, then a semantic index whose vectors are random (embedding 14,000 long
+sections on two cores takes a quarter of an hour, and top-k over random vectors costs exactly the same), and
+times `GET /api/v1/search` through the app in each mode with the real query encoder. Prints p50/p90/p99 in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kb import create_app
+from kb.build import build_index, current_build_dir, index_root
+from search import semantic
+
+
+def random_embeddings(build_dir: Path, model: str, dimension: int = 384) -> None:
+    """Write a semantic index over the build's sections with random unit vectors."""
+    pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
+    ids, statuses, categories = [], [], []
+    for page in pages:
+        for section in page["sections"]:
+            ids.append(f"{page['slug']}#{section['anchor']}")
+            statuses.append(page["status"])
+            categories.append(page["category"])
+    matrix = np.random.default_rng(0).normal(size=(len(ids), dimension)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    target = build_dir / "semantic"
+    target.mkdir(exist_ok=True)
+    np.save(target / "embeddings.npy", matrix)
+    meta = {"model": model, "dimension": dimension, "ids": ids, "hashes": [""] * len(ids),
+            "statuses": statuses, "categories": categories}
+    (target / "sections.json").write_text(json.dumps(meta), "utf-8")
+
+
+def sample_queries(build_dir: Path, count: int) -> list[str]:
+    """Queries made of article titles' words (what customers type), reproducibly shuffled."""
+    pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
+    rng = random.Random(0)
+    titles = [p["title"] for p in pages]
+    return [" ".join(rng.sample(t.split(), min(4, len(t.split())))) for t in rng.sample(titles, count)]
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return f"p50 {statistics.median(ordered):6.1f} ms   p90 {pick(0.9):6.1f} ms   p99 {pick(0.99):6.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as data:
+        report = build_index(args.folder, data, encoder=None, full=True)
+        build_dir = current_build_dir(index_root(data))
+        random_embeddings(build_dir, semantic.DEFAULT_MODEL)
+        app = create_app({"ARTICLES_DIR": str(args.folder), "DATA_DIR": data, "SECRET_KEY": "bench"})
+        client = app.test_client()
+        queries = sample_queries(build_dir, args.queries)
+        print(f"machine: {platform.machine()}, Python {platform.python_version()}; index: {report.articles} articles, "
+              f"{report.sections} sections; {len(queries)} queries, limit 10, with snippets")
+        for mode in ("fulltext", "semantic", "hybrid"):
+            client.get("/api/v1/search", query_string={"q": "warm up", "mode": mode})
+            samples = []
+            for q in queries:
+                started = time.perf_counter()
+                response = client.get("/api/v1/search", query_string={"q": q, "mode": mode, "limit": 10})
+                samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.get_data(as_text=True)
+            print(f"{mode:9} {percentiles(samples)}")
+
+
+if __name__ == "__main__":
+    main()
