@@ -22,7 +22,7 @@ from kb.articles import Problem
 from kb.content import compile_articles
 from kb.errors import KBError
 from kb.site import Site
-from search import fulltext, semantic
+from search import fulltext, lexical, semantic
 from search.documents import SectionDoc, section_docs
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ def build_index(articles_dir: Path | str, data_dir: Path | str, *, encoder=None,
             build_dir.mkdir(parents=True)
             site.save(build_dir / "pages.json")
             updated, removed = _write_fulltext(docs, build_dir / "fulltext", previous)
+            _write_lexical(docs, build_dir / "lexical", previous)
             reused, embedded = _write_semantic(docs, build_dir / "semantic", previous, encoder, progress)
             _write_manifest(build_dir, articles_dir, encoder, len(site.pages), len(docs))
             build_id = _switch(root, build_dir)
@@ -149,6 +150,11 @@ def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None)
     if changed or removed:
         fulltext.update(changed, target, removed)
     return len(changed), len(removed)
+
+
+def _write_lexical(docs: list[SectionDoc], target: Path, previous: Path | None) -> int:
+    before = previous / "lexical" if previous is not None and lexical.exists(previous / "lexical") else None
+    return lexical.write(docs, target, fulltext.make_schema()["body"].analyzer, fulltext.FIELD_BOOSTS, before)
 
 
 def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress) -> tuple[int, int]:

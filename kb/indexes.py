@@ -1,7 +1,7 @@
 """Serve-time access to the built index: opened once per app, re-opened when ``kb index`` switches builds.
 
 ``get_build()`` returns the current build for this request (the same one for the whole request, even if a
-new build lands meanwhile); ``get_searcher()`` opens a Whoosh searcher lazily and caches it on ``g``;
+new build lands meanwhile); ``get_searcher()`` gives this thread's Whoosh searcher of that build;
 ``get_encoder()`` loads the embedding model once per process, on first use, never in the factory.
 """
 
@@ -18,7 +18,7 @@ from flask import current_app, g
 from kb.build import SCHEMA_VERSION, current_build_dir, index_root, read_manifest
 from kb.errors import IndexNotBuiltError
 from kb.site import Site
-from search import fulltext, semantic
+from search import fulltext, lexical, semantic
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0  # seconds between looks at index/CURRENT
@@ -30,11 +30,23 @@ class Build:
     manifest: dict
     site: Site
     fulltext: object  # whoosh.index.Index
+    lexical: lexical.LexicalIndex | None
     semantic: semantic.SemanticIndex | None
+
+    def __post_init__(self):
+        self._local = threading.local()
 
     @property
     def build_id(self) -> str:
         return self.path.name
+
+    def searcher(self):
+        """A Whoosh searcher for the calling thread, opened once and reused: opening one reads every
+        segment's metadata, which costs more than a typical query."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self.fulltext.searcher(weighting=fulltext.weighting())
+        return searcher
 
 
 class IndexHolder:
@@ -73,6 +85,7 @@ def open_build(path: Path) -> Build:
         manifest=manifest,
         site=Site.load(path / "pages.json"),
         fulltext=fulltext.open_index(path / "fulltext"),
+        lexical=lexical.LexicalIndex.load(path / "lexical") if lexical.exists(path / "lexical") else None,
         semantic=semantic.SemanticIndex.load(semantic_dir) if semantic.exists(semantic_dir) else None,
     )
 
@@ -106,7 +119,6 @@ def init_app(app) -> None:
     state = app.extensions.setdefault("kb", {})
     state["indexes"] = IndexHolder(app.config["DATA_DIR"])
     state["encoder"] = EncoderHolder(app.config)
-    app.teardown_appcontext(close_searcher)
 
 
 def get_build() -> Build:
@@ -116,9 +128,7 @@ def get_build() -> Build:
 
 
 def get_searcher():
-    if "kb_searcher" not in g:
-        g.kb_searcher = get_build().fulltext.searcher(weighting=fulltext.weighting())
-    return g.kb_searcher
+    return get_build().searcher()
 
 
 def get_encoder():
@@ -136,9 +146,3 @@ def get_encoder():
 def semantic_status() -> dict:
     holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
     return {"enabled": holder.enabled, "loaded": holder._encoder is not None, "error": holder.error}
-
-
-def close_searcher(exc=None) -> None:
-    searcher = g.pop("kb_searcher", None)
-    if searcher is not None:
-        searcher.close()

@@ -67,6 +67,7 @@ def run_search(query: str, *, mode: str | None = None, limit: int = MAX_RESULTS,
     outcome = hybrid.search(
         query,
         searcher=get_searcher(),
+        lexical=build.lexical,
         semantic_index=build.semantic,
         encoder=get_encoder() if mode != "fulltext" else None,
         mode=mode,

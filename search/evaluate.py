@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import KBError
-from search import fulltext, hybrid, semantic
+from search import fulltext, hybrid, lexical, semantic
 from search.documents import SectionDoc
 
 METRICS = ("ndcg@10", "recall@5", "mrr@10")
@@ -51,6 +51,9 @@ def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | No
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
         index = fulltext.open_index(Path(tmp) / "fulltext")
+        analyzer = index.schema["body"].analyzer
+        lexical.write(eval_set.docs, Path(tmp) / "lexical", analyzer, fulltext.FIELD_BOOSTS)
+        lexical_index = lexical.LexicalIndex.load(Path(tmp) / "lexical")
         semantic_index = None
         vectors = {}
         if encoder is not None and any(m != "fulltext" for m in modes):
@@ -60,16 +63,18 @@ def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | No
             vectors = dict(zip(ids, encoder.encode_queries([eval_set.queries[i] for i in ids]), strict=True))
         with index.searcher(weighting=fulltext.weighting()) as searcher:
             return {
-                mode: _score_mode(eval_set, mode, searcher, semantic_index, encoder, vectors) for mode in modes
+                mode: _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder, vectors)
+                for mode in modes
             }
 
 
-def _score_mode(eval_set, mode, searcher, semantic_index, encoder, vectors) -> dict[str, float]:
+def _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder, vectors) -> dict[str, float]:
     totals = dict.fromkeys(METRICS, 0.0)
     for query_id, text in eval_set.queries.items():
         outcome = hybrid.search(
             text,
             searcher=searcher,
+            lexical=lexical_index,
             semantic_index=semantic_index,
             encoder=encoder,
             mode=mode,

@@ -28,8 +28,15 @@ FUZZY_MIN_LENGTH = 5
 FEW_HITS = 3  # "did you mean" is offered only when a query finds fewer sections than this
 
 
+def make_analyzer():
+    return StemmingAnalyzer(minsize=1)
+
+
+_SNIPPET_ANALYZER = make_analyzer()
+
+
 def make_schema() -> Schema:
-    analyzer = StemmingAnalyzer(minsize=1)
+    analyzer = make_analyzer()
     return Schema(
         id=ID(unique=True, stored=True),
         slug=ID(stored=True),
@@ -141,8 +148,12 @@ def make_parser(schema: Schema, boosts: dict[str, float] | None = None) -> qpars
 
 
 def search(searcher, text: str, *, limit: int = 50, category: str | None = None, include_internal: bool = False,
-           boosts: dict[str, float] | None = None, correct: bool = True) -> Result:
-    """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches."""
+           boosts: dict[str, float] | None = None, correct: bool = True, lexical=None) -> Result:
+    """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches.
+
+    With ``lexical`` (a :class:`search.lexical.LexicalIndex` of the same sections), plain keyword queries
+    are ranked by its BM25F arrays; phrase queries always go through Whoosh.
+    """
     qstring = clean_query(text)
     if not qstring:
         return Result(hits=[])
@@ -150,7 +161,11 @@ def search(searcher, text: str, *, limit: int = 50, category: str | None = None,
     q = parser.parse(qstring)
     terms = _query_words(q)
     allowed = _filter(category, include_internal)
-    hits = _run(searcher, q, limit, allowed)
+    if lexical is not None and '"' not in qstring:
+        ranked = lexical.search(terms, limit, category=category, include_internal=include_internal)
+        hits = [Hit(id=i, slug=i.split("#", 1)[0], anchor=i.split("#", 1)[1], score=score) for i, score in ranked]
+    else:
+        hits = _run(searcher, q, limit, allowed)
     did_you_mean = _did_you_mean(searcher, qstring) if correct and len(hits) < FEW_HITS else None
     if hits:
         return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
@@ -226,17 +241,31 @@ def _fuzzy_query(schema: Schema, terms: list[str]):
 
 
 def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
-    """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped."""
+    """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped.
+
+    Only a window around the first place a term's stem appears is analyzed, which keeps snippets of long
+    sections cheap (highlighting a whole 5,000-word section costs milliseconds)."""
     text = _flatten(text)
     if terms and text:
-        analyzer = make_schema()["body"].analyzer
-        stems = {tok.text for tok in analyzer(" ".join(terms))}
+        stems = frozenset(tok.text for tok in _SNIPPET_ANALYZER(" ".join(terms)))
+        window = _window(text, stems, length)
         fragmenter = highlight.ContextFragmenter(maxchars=length, surround=60)
         formatter = _MarkFormatter(between=" … ")
-        fragment = highlight.highlight(text, frozenset(stems), analyzer, fragmenter, formatter, top=2)
+        fragment = highlight.highlight(window, stems, _SNIPPET_ANALYZER, fragmenter, formatter, top=2)
         if fragment:
             return fragment
     return highlight.htmlescape(_shorten(text, length))
+
+
+def _window(text: str, stems: frozenset[str], length: int) -> str:
+    if not stems or len(text) <= 3 * length:
+        return text
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + ")", re.I)
+    match = pattern.search(text)
+    if match is None:
+        return text[: 3 * length]
+    start = max(0, match.start() - length)
+    return text[start : match.start() + 2 * length]
 
 
 class _MarkFormatter(highlight.HtmlFormatter):

@@ -95,7 +95,8 @@ def best_per_article(sections: list[SectionScore]) -> list[ArticleHit]:
 
 def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder: Encoder | None,
            mode: str = "hybrid", limit: int = 10, category: str | None = None, include_internal: bool = False,
-           query_vector: np.ndarray | None = None, weights: dict[str, float] | None = None) -> Outcome:
+           query_vector: np.ndarray | None = None, weights: dict[str, float] | None = None,
+           lexical=None, correct: bool = True) -> Outcome:
     """Rank articles for ``text`` in ``mode``; semantic parts are skipped (``degraded``) without a model."""
     can_embed = semantic_index is not None and (encoder is not None or query_vector is not None)
     degraded = mode != "fulltext" and not can_embed
@@ -104,7 +105,8 @@ def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder
     terms: list[str] = []
     did_you_mean = None
     if used in ("hybrid", "fulltext"):
-        result = fulltext.search(searcher, text, limit=CANDIDATES, category=category, include_internal=include_internal)
+        result = fulltext.search(searcher, text, limit=CANDIDATES, category=category, include_internal=include_internal,
+                                 lexical=lexical, correct=correct)
         ranked["fulltext"] = [(h.id, h.score) for h in result.hits]
         terms, did_you_mean = result.terms, result.did_you_mean
     else:
