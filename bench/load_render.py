@@ -36,7 +36,8 @@ def main() -> None:
     errors = sum(p.level == "error" for p in compiled.problems)
     load, render = statistics.median(load_times), statistics.median(compile_times)
     print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}")
-    print(f"articles: {count} ({sections} sections); problems: {errors} errors, {len(compiled.problems) - errors} warnings")
+    warnings = len(compiled.problems) - errors
+    print(f"articles: {count} ({sections} sections); problems: {errors} errors, {warnings} warnings")
     print(f"load (parse front matter only): median {load:.2f}s = {count / load:.0f} articles/s")
     print(f"load + render + sanitize + check: median {render:.2f}s = {count / render:.0f} articles/s")
     print(f"total: median {load + render:.2f}s over {args.repeat} run(s)")

@@ -39,8 +39,14 @@ def random_embeddings(build_dir: Path, model: str, dimension: int = 384) -> None
     target = build_dir / "semantic"
     target.mkdir(exist_ok=True)
     np.save(target / "embeddings.npy", matrix)
-    meta = {"model": model, "dimension": dimension, "ids": ids, "hashes": [""] * len(ids),
-            "statuses": statuses, "categories": categories}
+    meta = {
+        "model": model,
+        "dimension": dimension,
+        "ids": ids,
+        "hashes": [""] * len(ids),
+        "statuses": statuses,
+        "categories": categories,
+    }
     (target / "sections.json").write_text(json.dumps(meta), "utf-8")
 
 
@@ -70,8 +76,10 @@ def main() -> None:
         app = create_app({"ARTICLES_DIR": str(args.folder), "DATA_DIR": data, "SECRET_KEY": "bench"})
         client = app.test_client()
         queries = sample_queries(build_dir, args.queries)
-        print(f"machine: {platform.machine()}, Python {platform.python_version()}; index: {report.articles} articles, "
-              f"{report.sections} sections; {len(queries)} queries, limit 10, with snippets")
+        print(
+            f"machine: {platform.machine()}, Python {platform.python_version()}; index: {report.articles} articles, "
+            f"{report.sections} sections; {len(queries)} queries, limit 10, with snippets"
+        )
         for mode in ("fulltext", "semantic", "hybrid"):
             client.get("/api/v1/search", query_string={"q": "warm up", "mode": mode})
             samples = []

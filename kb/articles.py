@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ class Library:
         other = self.articles.get(article.slug)
         if other is not None:
             line = article.meta_lines.get("slug")
-            self.problems.append(Problem(article.path, line, f"duplicate slug {article.slug!r}, already used by {other.path}"))
+            self.problems.append(
+                Problem(article.path, line, f"duplicate slug {article.slug!r}, already used by {other.path}")
+            )
             return False
         self.articles[article.slug] = article
         return True
@@ -155,14 +158,18 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
     if not isinstance(summary, str):
         error("summary", f"`summary` must be a string, got {_describe(summary)}")
     elif not summary.strip() and title:
-        problems.append(Problem(path, 1, "no `summary`: listings and suggestions will use the first paragraph", "warning"))
+        problems.append(
+            Problem(path, 1, "no `summary`: listings and suggestions will use the first paragraph", "warning")
+        )
     order = meta.get("order", DEFAULT_ORDER)
     if isinstance(order, bool) or not isinstance(order, (int, float)):
         error("order", f"`order` must be a number, got {_describe(order)}")
     tags = _string_list(meta, "tags", error)
     related = _string_list(meta, "related", error)
     suggest_for = _string_list(meta, "suggest_for", error)
-    updated = _read_date(meta.get("updated"), lambda m: problems.append(Problem(path, key_line("updated"), m, "warning")))
+    updated = _read_date(
+        meta.get("updated"), lambda m: problems.append(Problem(path, key_line("updated"), m, "warning"))
+    )
 
     if any(p.level == "error" for p in problems):
         return None, problems
@@ -229,13 +236,16 @@ def load_articles(root: Path | str) -> Library:
 
 def iter_article_files(root: Path):
     """Article files under ``root``, sorted, skipping hidden folders and anything linked from outside it."""
-    for path in sorted(root.rglob("*.md")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if not path.resolve().is_relative_to(root):
-            continue
-        yield path
+    found = []
+    for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.endswith(".md") and not name.startswith("."):
+                path = Path(folder, name)
+                if path.is_symlink() and not path.resolve().is_relative_to(root):
+                    continue
+                found.append(path)
+    return sorted(found)
 
 
 def load_categories(root: Path, used: set[str], problems: list[Problem]) -> dict[str, Category]:
@@ -313,7 +323,9 @@ def _read_meta(text: str, path: str, problems: list[Problem]) -> tuple[dict | No
     if meta is None:
         return {}, body, body_line
     if not isinstance(meta, dict):
-        problems.append(Problem(path, 2, f"front matter must be a mapping of `key: value` lines, got {_describe(meta)}"))
+        problems.append(
+            Problem(path, 2, f"front matter must be a mapping of `key: value` lines, got {_describe(meta)}")
+        )
         return None, body, body_line
     return {str(k): v for k, v in meta.items()}, body, body_line
 

@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 
-
 def _articles_option(f):
     return click.option(
         "--articles",
@@ -70,8 +69,12 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
 
 @click.command("search")
 @click.argument("query")
-@click.option("--mode", type=click.Choice(["hybrid", "fulltext", "semantic"]), default=None,
-              help="Ranking to use (default: KB_SEARCH_MODE).")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "fulltext", "semantic"]),
+    default=None,
+    help="Ranking to use (default: KB_SEARCH_MODE).",
+)
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--category", default=None, help="Only this category.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")

@@ -6,11 +6,19 @@ This is the step ``kb check`` and ``kb index`` share: render every article, then
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import Article, Library, Problem, iter_article_files, load_categories, parse_article, read_source, source_hash
+from kb.articles import (
+    Article,
+    Library,
+    Problem,
+    iter_article_files,
+    load_categories,
+    parse_article,
+    read_source,
+    source_hash,
+)
 from kb.render import Reference, Rendered, Section, render_article
 
 
@@ -51,7 +59,11 @@ class Page:
         return cls(**data)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dict(self.__dict__)  # shallow on purpose: dataclasses.asdict deep-copies, ~10x slower
+        data["sections"] = [s.__dict__ for s in self.sections]
+        data["references"] = [r.__dict__ for r in self.references]
+        data["problems"] = [p.__dict__ for p in self.problems]
+        return data
 
 
 @dataclass
@@ -86,16 +98,14 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
         else:
             texts[rel] = text
     parsed = {rel: parse_article(text, rel) for rel, text in texts.items()}
-    new_map = {rel: a.slug for rel, (a, _) in parsed.items() if a is not None}
-    new_map.update({rel: page.slug for rel, (_, page) in unchanged.items()})
-    if new_map != {p.path: p.slug for p in before.values()}:  # links may now point elsewhere: render all
+    articles, problems = _collect(parsed, {rel: page for rel, (_, page) in unchanged.items()})
+    if {a.path: a.slug for a in articles.values()} != {p.path: p.slug for p in before.values()}:
+        # an article was added, removed or renamed: links may now point elsewhere, so render everything
         parsed.update({rel: parse_article(text, rel) for rel, (text, _) in unchanged.items()})
         unchanged = {}
-    for rel in sorted(set(parsed) | set(unchanged)):
-        article, article_problems = parsed[rel] if rel in parsed else (_placeholder(unchanged[rel][1]), [])
-        library.problems += article_problems if rel in parsed else unchanged[rel][1].problems
-        if article is not None:
-            library.add(article)
+        articles, problems = _collect(parsed, {})
+    library.articles = articles
+    library.problems += problems
     slugs_by_path = {a.path: a.slug for a in library.articles.values()}
     pages = {}
     for slug, article in library.articles.items():
@@ -108,10 +118,31 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     return Compiled(pages=pages, problems=problems, categories=categories, reused=len(unchanged))
 
 
+def _collect(parsed: dict[str, tuple], unchanged: dict[str, Page]) -> tuple[dict[str, Article], list[Problem]]:
+    """Usable articles by slug (first path wins a duplicate slug) and the problems of every file."""
+    library = Library(root=Path("."))
+    for rel in sorted(set(parsed) | set(unchanged)):
+        if rel in parsed:
+            article, problems = parsed[rel]
+        else:
+            article, problems = _placeholder(unchanged[rel]), unchanged[rel].problems
+        library.problems += problems
+        if article is not None:
+            library.add(article)
+    return library.articles, library.problems
+
+
 def _placeholder(page: Page) -> Article:
     """An :class:`Article` standing for an unchanged page, enough for slug bookkeeping."""
-    return Article(slug=page.slug, title=page.title, category=page.category, path=page.path, body="", body_line=1,
-                   meta_lines=page.meta_lines)
+    return Article(
+        slug=page.slug,
+        title=page.title,
+        category=page.category,
+        path=page.path,
+        body="",
+        body_line=1,
+        meta_lines=page.meta_lines,
+    )
 
 
 def make_page(article: Article, rendered: Rendered, problems: list[Problem]) -> Page:

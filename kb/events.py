@@ -44,12 +44,13 @@ def get_engine() -> sa.Engine:
     return current_app.extensions["kb"]["engine"]
 
 
-def record(type_: str, *, surface: str = "help_center", article: str | None = None, query: str | None = None,
-           **data) -> bool:
+def record(
+    type_: str, *, surface: str = "help_center", article: str | None = None, query: str | None = None, **data
+) -> bool:
     """Store one event. Returns False (and logs) when storage fails; never raises."""
     row = {
         "type": type_,
-        "created_at": dt.datetime.now(dt.timezone.utc),
+        "created_at": dt.datetime.now(dt.UTC),
         "surface": surface,
         "article": article,
         "query": query,

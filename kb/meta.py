@@ -56,8 +56,12 @@ def healthz():
     body = {"status": "ok", "semantic": semantic_status()}
     try:
         build = get_build()
-        body["index"] = {"build": build.build_id, "articles": build.manifest["articles"],
-                         "sections": build.manifest["sections"], "semantic": build.semantic is not None}
+        body["index"] = {
+            "build": build.build_id,
+            "articles": build.manifest["articles"],
+            "sections": build.manifest["sections"],
+            "semantic": build.semantic is not None,
+        }
     except IndexNotBuiltError as e:
         body["index"] = {"error": e.message}
     body["mode"] = "degraded" if body["semantic"]["error"] or not body["index"].get("semantic") else "hybrid"

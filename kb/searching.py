@@ -60,8 +60,14 @@ class Search:
         }
 
 
-def run_search(query: str, *, mode: str | None = None, limit: int = MAX_RESULTS, category: str | None = None,
-               include_internal: bool = False) -> Search:
+def run_search(
+    query: str,
+    *,
+    mode: str | None = None,
+    limit: int = MAX_RESULTS,
+    category: str | None = None,
+    include_internal: bool = False,
+) -> Search:
     build = get_build()
     mode = mode or current_app.config["SEARCH_MODE"]
     outcome = hybrid.search(

@@ -82,4 +82,3 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
             return create_app()
 
     KBApplication().run()
-

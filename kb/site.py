@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import orjson
 
 from kb.articles import Category
 from kb.content import Page
@@ -37,8 +38,11 @@ class Site:
         return page if page and page.status == "published" else None
 
     def category_views(self) -> list[CategoryView]:
-        return [CategoryView(c, self._by_category.get(slug, [])) for slug, c in self.categories.items()
-                if self._by_category.get(slug)]
+        return [
+            CategoryView(c, self._by_category.get(slug, []))
+            for slug, c in self.categories.items()
+            if self._by_category.get(slug)
+        ]
 
     def category_view(self, slug: str) -> CategoryView | None:
         category = self.categories.get(slug)
@@ -71,11 +75,11 @@ class Site:
             "categories": [asdict(c) for c in self.categories.values()],
             "pages": [p.to_dict() for p in self.all_pages.values()],
         }
-        path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        path.write_bytes(orjson.dumps(data))
 
     @classmethod
     def load(cls, path: Path) -> Site:
-        data = json.loads(path.read_text("utf-8"))
+        data = orjson.loads(path.read_bytes())
         categories = {c["slug"]: Category(**c) for c in data["categories"]}
         pages = {p["slug"]: Page.from_dict(p) for p in data["pages"]}
         return cls(pages, categories)

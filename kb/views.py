@@ -54,8 +54,9 @@ def related_pages(build, page) -> list:
     if page.related:
         return site.declared_related(page)
     if build.semantic is not None:
-        slugs = hybrid.nearest_articles(page.slug, build.semantic, limit=RELATED_LIMIT,
-                                        allowed=lambda s: site.public_page(s) is not None)
+        slugs = hybrid.nearest_articles(
+            page.slug, build.semantic, limit=RELATED_LIMIT, allowed=lambda s: site.public_page(s) is not None
+        )
         return [site.pages[s] for s in slugs]
     view = site.category_view(page.category)
     return [p for p in view.pages if p.slug != page.slug][:RELATED_LIMIT] if view else []
@@ -78,8 +79,10 @@ def feedback(slug: str):
         reason=reason if reason in REASONS else None,
         comment=comment or None,
     )
-    flash("Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.",
-          "feedback")
+    flash(
+        "Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.",
+        "feedback",
+    )
     return redirect(url_for("help.article", slug=slug, _anchor="feedback"), code=303)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from kb.render import Section
 
@@ -24,14 +25,14 @@ class SectionDoc:
     def id(self) -> str:
         return f"{self.slug}#{self.anchor}"
 
-    @property
+    @cached_property
     def semantic_text(self) -> str:
         """What the embedding model reads: where the section sits, then what it says."""
         if not self.anchor:
             return "\n".join(p for p in (self.title, self.summary, self.text) if p)
         return "\n".join([" > ".join((self.title, *self.headings)), self.text])
 
-    @property
+    @cached_property
     def hash(self) -> str:
         key = "\x1f".join((self.semantic_text, self.category, self.status, self.summary, ",".join(self.tags)))
         return hashlib.sha1(key.encode("utf-8")).hexdigest()

@@ -95,13 +95,6 @@ def exists(index_dir: Path) -> bool:
     return index_dir.is_dir() and index.exists_in(str(index_dir))
 
 
-def stored_hashes(index_dir: Path) -> dict[str, str]:
-    """Document id -> content hash for every section in the index at ``index_dir``."""
-    ix = index.open_dir(str(index_dir))
-    with ix.reader() as reader:
-        return {fields["id"]: fields.get("hash", "") for _, fields in reader.iter_docs()}
-
-
 def _fields(doc: SectionDoc) -> dict:
     return {
         "id": doc.id,
@@ -147,8 +140,17 @@ def make_parser(schema: Schema, boosts: dict[str, float] | None = None) -> qpars
     return parser
 
 
-def search(searcher, text: str, *, limit: int = 50, category: str | None = None, include_internal: bool = False,
-           boosts: dict[str, float] | None = None, correct: bool = True, lexical=None) -> Result:
+def search(
+    searcher,
+    text: str,
+    *,
+    limit: int = 50,
+    category: str | None = None,
+    include_internal: bool = False,
+    boosts: dict[str, float] | None = None,
+    correct: bool = True,
+    lexical=None,
+) -> Result:
     """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches.
 
     With ``lexical`` (a :class:`search.lexical.LexicalIndex` of the same sections), plain keyword queries

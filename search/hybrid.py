@@ -16,10 +16,10 @@ from search import fulltext
 from search.semantic import Encoder, SemanticIndex
 
 MODES = ("hybrid", "fulltext", "semantic")
-# Tuned with `kb eval` on two public FAQ sets (see the "Measuring search quality" article): every k in 5-10
-# with a full-text weight of 0.3-0.4 beat both single methods on both sets; these sit in the middle.
+# Tuned with `kb eval` on two public FAQ sets (see the "Measuring search quality" article): every k in 5-15
+# with a full-text weight of 0.25-0.4 beat both single methods on both sets; these sit in the middle.
 RRF_K = 10
-WEIGHTS = {"fulltext": 0.4, "semantic": 1.0}
+WEIGHTS = {"fulltext": 0.35, "semantic": 1.0}
 CANDIDATES = 50
 SEMANTIC_FLOOR = 0.2  # cosine under which a semantic neighbour is noise, not a match
 
@@ -62,8 +62,9 @@ class Outcome:
     degraded: bool = False
 
 
-def reciprocal_rank_fusion(ranked: dict[str, list[tuple[str, float]]], *, k: int = RRF_K,
-                           weights: dict[str, float] | None = None) -> list[SectionScore]:
+def reciprocal_rank_fusion(
+    ranked: dict[str, list[tuple[str, float]]], *, k: int = RRF_K, weights: dict[str, float] | None = None
+) -> list[SectionScore]:
     """Fuse ``{source: [(id, raw score), ...best first]}`` into one list, best first."""
     weights = weights or WEIGHTS
     fused: dict[str, SectionScore] = {}
@@ -93,10 +94,21 @@ def best_per_article(sections: list[SectionScore]) -> list[ArticleHit]:
     return sorted(hits, key=lambda h: (-h.score, h.slug))
 
 
-def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder: Encoder | None,
-           mode: str = "hybrid", limit: int = 10, category: str | None = None, include_internal: bool = False,
-           query_vector: np.ndarray | None = None, weights: dict[str, float] | None = None,
-           lexical=None, correct: bool = True) -> Outcome:
+def search(
+    text: str,
+    *,
+    searcher,
+    semantic_index: SemanticIndex | None,
+    encoder: Encoder | None,
+    mode: str = "hybrid",
+    limit: int = 10,
+    category: str | None = None,
+    include_internal: bool = False,
+    query_vector: np.ndarray | None = None,
+    weights: dict[str, float] | None = None,
+    lexical=None,
+    correct: bool = True,
+) -> Outcome:
     """Rank articles for ``text`` in ``mode``; semantic parts are skipped (``degraded``) without a model."""
     can_embed = semantic_index is not None and (encoder is not None or query_vector is not None)
     degraded = mode != "fulltext" and not can_embed
@@ -105,8 +117,15 @@ def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder
     terms: list[str] = []
     did_you_mean = None
     if used in ("hybrid", "fulltext"):
-        result = fulltext.search(searcher, text, limit=CANDIDATES, category=category, include_internal=include_internal,
-                                 lexical=lexical, correct=correct)
+        result = fulltext.search(
+            searcher,
+            text,
+            limit=CANDIDATES,
+            category=category,
+            include_internal=include_internal,
+            lexical=lexical,
+            correct=correct,
+        )
         ranked["fulltext"] = [(h.id, h.score) for h in result.hits]
         terms, did_you_mean = result.terms, result.did_you_mean
     else:
@@ -119,8 +138,9 @@ def search(text: str, *, searcher, semantic_index: SemanticIndex | None, encoder
     return Outcome(used, hits[:limit], terms, did_you_mean, degraded)
 
 
-def nearest_articles(slug: str, semantic_index: SemanticIndex, *, limit: int = 5,
-                     allowed: Callable[[str], bool] = lambda s: True) -> list[str]:
+def nearest_articles(
+    slug: str, semantic_index: SemanticIndex, *, limit: int = 5, allowed: Callable[[str], bool] = lambda s: True
+) -> list[str]:
     """Slugs of the articles closest to ``slug`` (mean of its section vectors), for "related articles"."""
     rows = [i for i, s in enumerate(semantic_index.slugs) if s == slug]
     if not rows:

@@ -16,12 +16,12 @@ so an incremental build only analyzes the sections that changed.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from search.documents import SectionDoc
 
@@ -44,7 +44,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> LexicalIndex:
-        meta = json.loads((index_dir / "lexical.json").read_text("utf-8"))
+        meta = orjson.loads((index_dir / "lexical.json").read_bytes())
         return cls(
             vocab={term: i for i, term in enumerate(meta["vocab"])},
             indptr=np.load(index_dir / "indptr.npy"),
@@ -57,8 +57,9 @@ class LexicalIndex:
             categories=np.array(meta["categories"]),
         )
 
-    def search(self, terms: list[str], limit: int, *, category: str | None = None,
-               include_internal: bool = False) -> list[tuple[str, float]]:
+    def search(
+        self, terms: list[str], limit: int, *, category: str | None = None, include_internal: bool = False
+    ) -> list[tuple[str, float]]:
         """The best ``limit`` sections for the analyzed ``terms`` as ``[(id, score)]``, best first."""
         rows = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
         if not rows or not self.ids:
@@ -109,47 +110,78 @@ def field_text(doc: SectionDoc, name: str) -> str:
     }[name]
 
 
-def write(docs: list[SectionDoc], index_dir: Path, analyzer, boosts: dict[str, float],
-          previous: Path | None = None) -> int:
-    """Write the BM25F arrays for ``docs``; returns how many sections had to be analyzed."""
+def write(
+    docs: list[SectionDoc], index_dir: Path, analyzer, boosts: dict[str, float], previous: Path | None = None
+) -> int:
+    """Write the BM25F arrays for ``docs``; returns how many sections had to be analyzed.
+
+    The analyzed postings of each section are stored too (``raw_*.npy``), so that the next build takes an
+    unchanged section's postings from ``previous`` as array slices instead of analyzing its text again.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     fields = list(boosts)
-    cached = _load_cache(previous, fields) if previous is not None else {}
-    analyzed = 0
-    per_doc = []
-    for doc in docs:
-        entry = cached.get(doc.hash)
-        if entry is None:
-            entry = analyze(doc, analyzer, fields)
-            analyzed += 1
-        per_doc.append(entry)
-    vocab = sorted({t for terms, _, _ in per_doc for t in terms})
+    before = _load_raw(previous, fields) if previous is not None else None
+    vocab: list[str] = list(before["vocab"]) if before else []
     term_ids = {t: i for i, t in enumerate(vocab)}
-    lengths = np.zeros((len(docs), len(fields)), dtype=np.float32)
-    rows, terms, field_numbers, counts = [], [], [], []
-    for row, (doc_terms, doc_fields, doc_counts) in enumerate(per_doc):
-        rows += [row] * len(doc_terms)
-        terms += [term_ids[t] for t in doc_terms]
-        field_numbers += doc_fields
-        counts += doc_counts
-        np.add.at(lengths[row], doc_fields, doc_counts)
-    arrays = _weights(np.array(rows, np.int64), np.array(terms, np.int64), np.array(field_numbers, np.int64),
-                      np.array(counts, np.float32), lengths, np.array([boosts[f] for f in fields], np.float32),
-                      len(vocab))
+    row_of = {h: i for i, h in enumerate(before["hashes"])} if before else {}
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    analyzed = 0
+    for doc in docs:
+        row = row_of.get(doc.hash)
+        if row is not None:
+            start, end = before["offsets"][row], before["offsets"][row + 1]
+            pieces.append((before["terms"][start:end], before["fields"][start:end], before["counts"][start:end]))
+            continue
+        terms, field_numbers, counts = analyze(doc, analyzer, fields)
+        ids = [term_ids.setdefault(t, len(term_ids)) for t in terms]
+        vocab.extend(list(term_ids)[len(vocab) :])
+        pieces.append((np.array(ids, np.int32), np.array(field_numbers, np.int8), np.array(counts, np.int32)))
+        analyzed += 1
+    sizes = np.array([len(p[0]) for p in pieces], dtype=np.int64)
+    terms_all = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    fields_all = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int8)
+    counts_all = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    used, terms_all = np.unique(terms_all, return_inverse=True)  # drop words no section uses any more
+    vocab = [vocab[i] for i in used]
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
+    cells = rows * len(fields) + fields_all.astype(np.int64)
+    lengths = np.bincount(cells, weights=counts_all, minlength=len(docs) * len(fields))
+    lengths = lengths.reshape(len(docs), len(fields)).astype(np.float32)
+    arrays = _weights(
+        rows,
+        terms_all.astype(np.int64),
+        fields_all.astype(np.int64),
+        counts_all.astype(np.float32),
+        lengths,
+        np.array([boosts[f] for f in fields], np.float32),
+        len(vocab),
+    )
+    arrays.update(
+        raw_terms=terms_all.astype(np.int32),
+        raw_fields=fields_all,
+        raw_counts=counts_all,
+        raw_offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+    )
     for name, array in arrays.items():
         np.save(index_dir / f"{name}.npy", array)
-    _save_cache(index_dir, docs, per_doc, fields)
     meta = {
         "vocab": vocab,
         "ids": [d.id for d in docs],
+        "hashes": [d.hash for d in docs],
         "statuses": [d.status for d in docs],
         "categories": [d.category for d in docs],
         "fields": fields,
         "k1": K1,
         "b": B,
     }
-    (index_dir / "lexical.json").write_text(json.dumps(meta), "utf-8")
+    (index_dir / "lexical.json").write_bytes(orjson.dumps(meta))
     return analyzed
+
+
+def stored_hashes(index_dir: Path) -> dict[str, str]:
+    """Section id -> content hash of the sections in the index at ``index_dir``."""
+    meta = orjson.loads((index_dir / "lexical.json").read_bytes())
+    return dict(zip(meta["ids"], meta.get("hashes", [""] * len(meta["ids"])), strict=True))
 
 
 def _weights(rows, terms, fields, counts, lengths, boosts, vocab_size: int) -> dict[str, np.ndarray]:
@@ -170,23 +202,29 @@ def _weights(rows, terms, fields, counts, lengths, boosts, vocab_size: int) -> d
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
     np.cumsum(np.bincount(term_of, minlength=vocab_size), out=indptr[1:])
     term_fields = (df.reshape(n_fields, vocab_size) > 0).sum(axis=0).astype(np.uint8)
-    return {"indptr": indptr, "docs": doc_of.astype(np.int32), "weights": weights, "matched": matched,
-            "term_fields": term_fields}
+    return {
+        "indptr": indptr,
+        "docs": doc_of.astype(np.int32),
+        "weights": weights,
+        "matched": matched,
+        "term_fields": term_fields,
+    }
 
 
-def _save_cache(index_dir: Path, docs, per_doc, fields) -> None:
-    cache = {"fields": fields, "hashes": [d.hash for d in docs], "terms": [entry for entry in per_doc]}
-    (index_dir / "terms.json").write_text(json.dumps(cache, separators=(",", ":")), "utf-8")
-
-
-def _load_cache(previous: Path, fields: list[str]) -> dict[str, tuple]:
-    path = previous / "terms.json"
-    if not path.is_file():
-        return {}
-    cache = json.loads(path.read_text("utf-8"))
-    if cache.get("fields") != fields:
-        return {}
-    return {h: tuple(entry) for h, entry in zip(cache["hashes"], cache["terms"], strict=True)}
+def _load_raw(previous: Path, fields: list[str]) -> dict | None:
+    if not (previous / "raw_offsets.npy").is_file() or not exists(previous):
+        return None
+    meta = orjson.loads((previous / "lexical.json").read_bytes())
+    if meta.get("fields") != fields or "hashes" not in meta:
+        return None
+    return {
+        "vocab": meta["vocab"],
+        "hashes": meta["hashes"],
+        "offsets": np.load(previous / "raw_offsets.npy"),
+        "terms": np.load(previous / "raw_terms.npy"),
+        "fields": np.load(previous / "raw_fields.npy"),
+        "counts": np.load(previous / "raw_counts.npy"),
+    }
 
 
 def exists(index_dir: Path) -> bool:

@@ -8,7 +8,6 @@ a content hash per section, so an incremental build re-embeds only the sections 
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import os
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import orjson
 
 from kb.errors import KBError
 from search.documents import SectionDoc
@@ -108,7 +108,7 @@ class SemanticIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> SemanticIndex:
-        meta = json.loads((index_dir / "sections.json").read_text("utf-8"))
+        meta = orjson.loads((index_dir / "sections.json").read_bytes())
         matrix = np.load(index_dir / "embeddings.npy", mmap_mode="r")
         return cls(
             model=meta["model"],
@@ -120,11 +120,12 @@ class SemanticIndex:
             matrix=matrix,
         )
 
-    def vectors_by_hash(self) -> dict[str, np.ndarray]:
-        return {h: self.matrix[i] for i, h in enumerate(self.hashes)}
+    def rows_by_hash(self) -> dict[str, int]:
+        return {h: i for i, h in enumerate(self.hashes)}
 
-    def search(self, query_vector: np.ndarray, k: int, *, category: str | None = None,
-               include_internal: bool = False) -> list[dict]:
+    def search(
+        self, query_vector: np.ndarray, k: int, *, category: str | None = None, include_internal: bool = False
+    ) -> list[dict]:
         """The ``k`` nearest sections as ``[{"id", "score"}]``, best first."""
         allowed = self.statuses == "published"
         if include_internal:
@@ -147,14 +148,15 @@ def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray
     return [{"id": int(i), "score": float(scores[i])} for i in top if np.isfinite(scores[i])]
 
 
-def write(docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: SemanticIndex | None = None,
-          progress=None) -> tuple[int, int]:
+def write(
+    docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: SemanticIndex | None = None, progress=None
+) -> tuple[int, int]:
     """Embed ``docs`` into ``index_dir``, reusing vectors from ``previous`` whose content hash is unchanged.
 
     Returns (sections re-used, sections embedded).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    reusable = previous.vectors_by_hash() if previous is not None and previous.model == encoder.name else {}
+    reusable = previous.rows_by_hash() if previous is not None and previous.model == encoder.name else {}
     todo = [d for d in docs if d.hash not in reusable]
     fresh: dict[str, np.ndarray] = {}
     for start in range(0, len(todo), BATCH_SIZE):
@@ -165,8 +167,13 @@ def write(docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: S
             progress(len(batch))
     dimension = encoder.dimension
     matrix = np.zeros((len(docs), dimension), dtype=np.float32)
+    kept = [(row, reusable[d.hash]) for row, d in enumerate(docs) if d.hash not in fresh]
+    if kept:
+        rows, old_rows = map(list, zip(*kept, strict=True))
+        matrix[rows] = previous.matrix[old_rows]
     for row, doc in enumerate(docs):
-        matrix[row] = fresh[doc.hash] if doc.hash in fresh else reusable[doc.hash]
+        if doc.hash in fresh:
+            matrix[row] = fresh[doc.hash]
     np.save(index_dir / "embeddings.npy", matrix)
     meta = {
         "model": encoder.name,
@@ -176,7 +183,7 @@ def write(docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: S
         "statuses": [d.status for d in docs],
         "categories": [d.category for d in docs],
     }
-    (index_dir / "sections.json").write_text(json.dumps(meta), "utf-8")
+    (index_dir / "sections.json").write_bytes(orjson.dumps(meta))
     return len(docs) - len(todo), len(todo)
 
 

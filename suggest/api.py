@@ -20,7 +20,9 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise APIError(f"`{name}` must be a whole number from {low} to {high}, got {raw!r}", code="invalid_parameter") from None
+        raise APIError(
+            f"`{name}` must be a whole number from {low} to {high}, got {raw!r}", code="invalid_parameter"
+        ) from None
     if not low <= value <= high:
         raise APIError(f"`{name}` must be from {low} to {high}, got {value}", code="invalid_parameter")
     return value
@@ -31,7 +33,9 @@ def query_arg(name: str = "q") -> str:
     if not text:
         raise APIError(f"`{name}` is required: the words to search for", code="missing_parameter")
     if len(text) > MAX_QUERY_CHARS:
-        raise APIError(f"`{name}` is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", code="query_too_long")
+        raise APIError(
+            f"`{name}` is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", code="query_too_long"
+        )
     return text
 
 

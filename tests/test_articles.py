@@ -125,9 +125,7 @@ def test_load_articles_reports_duplicates_and_keeps_the_rest(tmp_path):
 def test_non_utf8_file_names_the_line(tmp_path):
     (tmp_path / "x.md").write_bytes(b"---\ntitle: ok\n---\nline four \xff\n")
     library = load_articles(tmp_path)
-    assert [str(p) for p in library.errors] == [
-        "x.md:4: error: not valid UTF-8 (byte 0xff); save the file as UTF-8"
-    ]
+    assert [str(p) for p in library.errors] == ["x.md:4: error: not valid UTF-8 (byte 0xff); save the file as UTF-8"]
 
 
 def test_categories_read_category_yml(tmp_path):

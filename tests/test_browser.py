@@ -33,8 +33,11 @@ def browser():
     if not CHROMIUM.exists():
         if os.environ.get("KB_SKIP_BROWSER") == "1":
             pytest.skip(f"{CHROMIUM} is missing and KB_SKIP_BROWSER=1")
-        pytest.fail(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium), "
-                    "or set KB_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium), "
+            "or set KB_SKIP_BROWSER=1 to skip the browser tests",
+            pytrace=False,
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -69,8 +72,9 @@ def mobile_page(open_page) -> Page:
 
 def in_viewport(element: Locator) -> bool:
     """Whether the element's top edge lies inside the visible part of the page."""
-    return element.evaluate("e => { const top = e.getBoundingClientRect().top; "
-                            "return top >= 0 && top < window.innerHeight; }")
+    return element.evaluate(
+        "e => { const top = e.getBoundingClientRect().top; return top >= 0 && top < window.innerHeight; }"
+    )
 
 
 def expect_in_viewport(element: Locator) -> None:
@@ -97,8 +101,9 @@ def test_home_to_category_to_article(page: Page):
     crumbs = page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem")
     expect(crumbs).to_have_text(["Home", "Your account", "Reset your password"])
     toc = page.get_by_role("navigation", name="On this page")
-    expect(toc.get_by_role("link")).to_have_text(["Request a reset link", "Choose a new password",
-                                                  "The email never arrived"])
+    expect(toc.get_by_role("link")).to_have_text(
+        ["Request a reset link", "Choose a new password", "The email never arrived"]
+    )
     feedback = page.locator("#feedback")
     expect(feedback.get_by_role("heading")).to_have_text("Was this article helpful?")
     expect(feedback.get_by_role("button", name="Yes")).to_be_visible()
@@ -229,13 +234,16 @@ def test_feedback_thanks_is_in_view(page: Page):
     expect_in_viewport(thanks)
 
 
-@pytest.mark.parametrize("path", [
-    "/",
-    "/search?q=invoices",
-    "/categories/account",
-    "/articles/invoices",
-    "/articles/two-factor-authentication",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search?q=invoices",
+        "/categories/account",
+        "/articles/invoices",
+        "/articles/two-factor-authentication",
+    ],
+)
 def test_mobile_pages_do_not_scroll_sideways(mobile_page: Page, path):
     mobile_page.goto(path)
     # A mobile browser widens its layout viewport (innerWidth) to fit content that overflows, so compare with the
@@ -254,8 +262,9 @@ def test_mobile_article_shows_toc_above_the_body(mobile_page: Page, slug):
     assert toc_box["width"] > MOBILE["width"] / 2, "the table of contents is squeezed into a side column"
 
 
-@pytest.mark.parametrize("name, path", [("home", "/"), ("article", "/articles/invoices"),
-                                        ("search", "/search?q=invoices")])
+@pytest.mark.parametrize(
+    "name, path", [("home", "/"), ("article", "/articles/invoices"), ("search", "/search?q=invoices")]
+)
 def test_desktop_pages_load_cleanly(page: Page, name, path):
     """Every page loads without console errors or failed requests; saves a screenshot to look at."""
     problems = []

@@ -70,7 +70,9 @@ def test_running_server_picks_up_a_new_build_without_restart(fresh):
     articles, data_dir, app = fresh
     client = app.test_client()
     assert search_slugs(client, "quokka") == []
-    (articles / "account" / "quokka.md").write_text("---\ntitle: Quokka mode\nsummary: s\n---\n## Enable quokka\n\nText.\n")
+    (articles / "account" / "quokka.md").write_text(
+        "---\ntitle: Quokka mode\nsummary: s\n---\n## Enable quokka\n\nText.\n"
+    )
     build_index(articles, data_dir, encoder=FakeEncoder())
     assert search_slugs(client, "quokka") == ["quokka"]
     assert client.get("/articles/quokka").status_code == 200

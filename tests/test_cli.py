@@ -22,8 +22,12 @@ def test_check_passes_on_the_test_articles(runner):
 
 
 def test_check_reports_every_broken_reference_with_file_and_line(runner, tmp_path):
-    write(tmp_path, "a/one.md", "---\ntitle: One\nsummary: s\nrelated: [nope]\n---\n## Here\n\nSee [two](two.md#missing).\n\n"
-          "![pic](pic.png) and [gone](gone.md) and [up](../../etc/passwd.md)\n")
+    write(
+        tmp_path,
+        "a/one.md",
+        "---\ntitle: One\nsummary: s\nrelated: [nope]\n---\n## Here\n\nSee [two](two.md#missing).\n\n"
+        "![pic](pic.png) and [gone](gone.md) and [up](../../etc/passwd.md)\n",
+    )
     write(tmp_path, "a/two.md", "---\ntitle: Two\nsummary: s\n---\n## Real heading\n\nBack to [one](one.md#here).\n")
     write(tmp_path, "a/bad.md", "---\ntitle: [oops\n---\n")
     result = runner.invoke(args=["check", "--articles", str(tmp_path)])

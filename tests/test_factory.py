@@ -26,8 +26,16 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
 
 def test_every_config_problem_is_reported_at_once(tmp_path):
     with pytest.raises(ConfigError) as info:
-        create_app(make_config(tmp_path, ARTICLES_DIR=str(tmp_path / "missing"), SUGGEST_LIMIT=99,
-                               ACCENT_COLOR="red; }", SEARCH_MODE="magic", EMBEDDING_MODEL=""))
+        create_app(
+            make_config(
+                tmp_path,
+                ARTICLES_DIR=str(tmp_path / "missing"),
+                SUGGEST_LIMIT=99,
+                ACCENT_COLOR="red; }",
+                SEARCH_MODE="magic",
+                EMBEDDING_MODEL="",
+            )
+        )
     problems = info.value.problems
     assert len(problems) == 5
     assert any(p.startswith("KB_ARTICLES_DIR:") for p in problems)

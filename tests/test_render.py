@@ -275,9 +275,7 @@ def test_reference_line_is_the_link_not_an_earlier_mention(source):
 
 
 def test_percent_encoded_link_resolves_to_the_article():
-    rendered = render_source(
-        "---\ntitle: T\n---\n[x](my%20file.md)\n", "guides/t.md", {"guides/my file.md": "my-file"}
-    )
+    rendered = render_source("---\ntitle: T\n---\n[x](my%20file.md)\n", "guides/t.md", {"guides/my file.md": "my-file"})
     assert rendered.references[0].target == "guides/my file.md"
     assert '<a href="/articles/my-file">x</a>' in rendered.html
 

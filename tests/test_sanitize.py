@@ -457,8 +457,7 @@ def test_pipeline_keeps_heading_ids():
 
 def test_pipeline_keeps_admonitions_and_details():
     rendered = render_body(
-        '!!! warning "Before you start"\n    Back up first.\n\n'
-        "<details><summary>More</summary>Hidden text.</details>\n"
+        '!!! warning "Before you start"\n    Back up first.\n\n<details><summary>More</summary>Hidden text.</details>\n'
     )
     assert '<div class="admonition warning">' in rendered.html
     assert '<p class="admonition-title">Before you start</p>' in rendered.html

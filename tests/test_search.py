@@ -82,7 +82,10 @@ def test_category_filter(client):
 def test_internal_and_draft_articles_are_never_in_public_results(client):
     for q in ("refund approve manager", "pricing next year"):
         for mode in ("hybrid", "fulltext", "semantic"):
-            slugs = [r["slug"] for r in client.get("/api/v1/search", query_string={"q": q, "mode": mode}).get_json()["results"]]
+            slugs = [
+                r["slug"]
+                for r in client.get("/api/v1/search", query_string={"q": q, "mode": mode}).get_json()["results"]
+            ]
             assert "internal-refund-policy" not in slugs and "draft-pricing" not in slugs
 
 
@@ -97,7 +100,9 @@ def test_known_words_get_no_correction(client):
 
 
 def test_phrase_queries(client):
-    results = client.get('/api/v1/search', query_string={"q": '"billing address"', "mode": "fulltext"}).get_json()["results"]
+    results = client.get("/api/v1/search", query_string={"q": '"billing address"', "mode": "fulltext"}).get_json()[
+        "results"
+    ]
     assert results[0]["url"] == "/articles/invoices#change-the-billing-address"
 
 
@@ -145,9 +150,7 @@ def test_top_k_respects_mask_and_small_inputs():
 
 
 def test_rrf_fuses_and_keeps_best_section_per_article():
-    fused = reciprocal_rank_fusion(
-        {"fulltext": [("a#x", 9.0), ("b#", 5.0)], "semantic": [("b#y", 0.8), ("a#x", 0.7)]}
-    )
+    fused = reciprocal_rank_fusion({"fulltext": [("a#x", 9.0), ("b#", 5.0)], "semantic": [("b#y", 0.8), ("a#x", 0.7)]})
     assert fused[0].id == "a#x" and fused[0].ranks == {"fulltext": 1, "semantic": 2}
     articles = best_per_article(fused)
     assert [a.slug for a in articles] == ["a", "b"]

@@ -25,8 +25,14 @@ def real_encoder():
 def real_client(real_encoder, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("real")
     build_index(ARTICLES, data_dir, encoder=real_encoder)
-    app = create_app(make_config(data_dir, EMBEDDING_MODEL=semantic.DEFAULT_MODEL, ENCODER_FACTORY=lambda: real_encoder,
-                                 DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}"))
+    app = create_app(
+        make_config(
+            data_dir,
+            EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
+            ENCODER_FACTORY=lambda: real_encoder,
+            DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
+        )
+    )
     return app.test_client()
 
 
@@ -47,6 +53,8 @@ def test_paraphrase_finds_the_article_when_keywords_do_not(real_client):
 
 
 def test_semantic_hit_deep_links_to_the_matching_section(real_client):
-    payload = real_client.get("/api/v1/search", query_string={"q": "where do I get a PDF of my bill", "mode": "semantic"})
+    payload = real_client.get(
+        "/api/v1/search", query_string={"q": "where do I get a PDF of my bill", "mode": "semantic"}
+    )
     first = payload.get_json()["results"][0]
     assert first["url"] == "/articles/invoices#where-to-find-invoices"

@@ -53,7 +53,7 @@ def test_category_lists_articles_in_order(client):
 
 def test_article_page_has_everything_a_reader_needs(client):
     html = client.get("/articles/reset-password").get_data(as_text=True)
-    assert "<h1 id=\"article-title\">Reset your password</h1>" in html
+    assert '<h1 id="article-title">Reset your password</h1>' in html
     assert 'aria-label="Breadcrumb"' in html and 'href="/categories/account"' in html
     assert 'href="#request-a-reset-link"' in html  # table of contents
     assert '<h2 id="request-a-reset-link">' in html
@@ -114,7 +114,9 @@ def test_feedback_without_csrf_token_is_refused(client, app):
 
 def test_feedback_needs_a_valid_choice(client):
     page = client.get("/articles/reset-password").get_data(as_text=True)
-    response = client.post("/articles/reset-password/feedback", data={"csrf_token": csrf_token(page), "helpful": "maybe"})
+    response = client.post(
+        "/articles/reset-password/feedback", data={"csrf_token": csrf_token(page), "helpful": "maybe"}
+    )
     assert response.status_code == 400
 
 
@@ -142,7 +144,7 @@ def test_search_page_shows_results_with_section_links(client):
 
 
 def test_search_page_escapes_the_query(client):
-    html = client.get('/search?q=<script>alert(1)</script>').get_data(as_text=True)
+    html = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
