@@ -40,13 +40,15 @@ def create_app(config: dict | None = None) -> Flask:
         raise ConfigError(problems)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _local_secret_key(Path(app.config["DATA_DIR"]))
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import cli, events, indexes, views
+    from kb import cli, events, indexes, protect, views
 
     CSRFProtect(app)
+    protect.init_app(app)
     indexes.init_app(app)
     events.init_app(app)
     cli.init_app(app)

@@ -98,6 +98,27 @@ def search_command(query: str, mode: str | None, limit: int, category: str | Non
         click.echo("(semantic search unavailable: full-text results only)", err=True)
 
 
+@click.command("suggest")
+@click.argument("text")
+@click.option("--url", default=None, help="The page the customer is on (for `suggest_for` page rules).")
+@click.option("--limit", type=click.IntRange(1, 20), default=None, help="How many (default: KB_SUGGEST_LIMIT).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+@with_appcontext
+def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool) -> None:
+    """Suggest articles for what a customer wrote, as the beacon would."""
+    from kb.suggesting import run_suggest
+
+    found = run_suggest(text, url=url, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No confident suggestion (the customer would see the contact form).")
+    for rank, s in enumerate(found, start=1):
+        section = f" › {s.section}" if s.section else ""
+        click.echo(f"{rank:2}. {s.title}{section}  [{s.url}]  {s.score:.2f} ({', '.join(s.reasons)})")
+
+
 @click.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--mode", type=click.Choice(["hybrid", "fulltext", "semantic", "all"]), default="all", show_default=True)
@@ -144,7 +165,7 @@ def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
         serve.run_gunicorn(host, port, workers)
 
 
-COMMANDS = (check_command, index_command, search_command, eval_command, serve_command)
+COMMANDS = (check_command, index_command, search_command, suggest_command, eval_command, serve_command)
 
 
 def init_app(app) -> None:

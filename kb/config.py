@@ -36,7 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDING_MODEL", "all-MiniLM-L6-v2", "Sentence-transformers model, loaded offline from site-packages."),
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
-    Setting("SUGGEST_MIN_SCORE", 0.0, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("SUGGEST_MIN_SCORE", 0.3, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
+    Setting("RATE_LIMIT", "120/minute", "Requests per client to the public API, e.g. 120/minute; `off` disables."),
 )
 
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
@@ -78,7 +80,27 @@ def validate_config(config: dict) -> list[str]:
         problems.append(f"KB_SUGGEST_LIMIT: {config['SUGGEST_LIMIT']!r} must be a whole number from 1 to 20")
     if not _is_number_in(config["SUGGEST_MIN_SCORE"], 0, 1):
         problems.append(f"KB_SUGGEST_MIN_SCORE: {config['SUGGEST_MIN_SCORE']!r} must be a number from 0 to 1")
+    if not _valid_rate_limit(str(config["RATE_LIMIT"])):
+        problems.append(f"KB_RATE_LIMIT: {config['RATE_LIMIT']!r} is not like 120/minute or 10/second (or off)")
+    for origin in origins(config):
+        if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+            problems.append(f"KB_BEACON_ORIGINS: {origin!r} is not an origin like https://www.example.com")
     return problems
+
+
+def origins(config) -> list[str]:
+    return [o.strip().rstrip("/") for o in str(config["BEACON_ORIGINS"]).split(",") if o.strip()]
+
+
+def _valid_rate_limit(value: str) -> bool:
+    if value.strip().lower() == "off":
+        return True
+    from limits import parse_many
+
+    try:
+        return bool(parse_many(value))
+    except ValueError:
+        return False
 
 
 def _is_number_in(value, low, high, *, integer=False) -> bool:

@@ -38,10 +38,14 @@ def articles_fingerprint(root: Path) -> tuple:
     return tuple(entries)
 
 
-def watch_articles(app, stop: threading.Event) -> None:
-    """Rebuild the index whenever a file under ARTICLES_DIR changes (polling; no extra dependency)."""
+def watch_articles(app, stop: threading.Event, seen: tuple | None = None) -> None:
+    """Rebuild the index whenever a file under ARTICLES_DIR changes (polling; no extra dependency).
+
+    Args:
+        seen: the fingerprint to compare with first (default: the folder as it is now).
+    """
     root = Path(app.config["ARTICLES_DIR"])
-    seen = articles_fingerprint(root)
+    seen = articles_fingerprint(root) if seen is None else seen
     while not stop.wait(WATCH_INTERVAL):
         now = articles_fingerprint(root)
         if now != seen:
@@ -54,7 +58,8 @@ def watch_articles(app, stop: threading.Event) -> None:
 
 def run_dev(app, host: str, port: int) -> None:
     stop = threading.Event()
-    threading.Thread(target=watch_articles, args=(app, stop), daemon=True).start()
+    seen = articles_fingerprint(Path(app.config["ARTICLES_DIR"]))
+    threading.Thread(target=watch_articles, args=(app, stop, seen), daemon=True).start()
     app.run(host=host, port=port, debug=True, use_reloader=False)
 
 

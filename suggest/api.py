@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from kb.errors import APIError
 from kb.searching import run_search
+from kb.suggesting import run_suggest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 50
 MODES = ("hybrid", "fulltext", "semantic")
+MAX_TEXT = 20_000
+MAX_URL = 2048
+MAX_SUGGEST_LIMIT = 20
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -49,3 +53,74 @@ def search():
     category = request.args.get("category") or None
     result = run_search(query, mode=mode, limit=limit, category=category)
     return jsonify(result.to_dict())
+
+
+@bp.post("/suggest")
+def suggest_post():
+    body = json_body()
+    text = field(body, "text", str, default="")
+    url = field(body, "url", str, default=None)
+    field(body, "locale", str, default=None)
+    limit = field(body, "limit", int, default=None)
+    return suggestions(text, url, limit)
+
+
+@bp.get("/suggest")
+def suggest_get():
+    limit = int_arg("limit", 0, 1, MAX_SUGGEST_LIMIT) or None
+    return suggestions(request.args.get("q", ""), request.args.get("url") or None, limit)
+
+
+def suggestions(text: str, url: str | None, limit: int | None):
+    if len(text) > MAX_TEXT:
+        raise APIError(
+            f"`text` is too long ({len(text)} characters; at most {MAX_TEXT})", status=413, code="text_too_long"
+        )
+    if url is not None and len(url) > MAX_URL:
+        raise APIError(f"`url` is too long (at most {MAX_URL} characters)", code="invalid_field")
+    if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
+        raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
+    if not text.strip() and not url:
+        raise APIError("give `text` (what the customer wrote) or `url` (the page they are on)", code="missing_field")
+    found = run_suggest(text, url=url, limit=limit)
+    return jsonify({"suggestions": [s.to_dict() for s in found]})
+
+
+def json_body() -> dict:
+    if not request.is_json:
+        raise APIError(
+            "send a JSON object with Content-Type: application/json", status=415, code="unsupported_media_type"
+        )
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise APIError(
+            f"the request body is larger than {limit // 1024} kB", status=413, code="request_entity_too_large"
+        )
+    body = request.get_json(silent=True)
+    if body is None:
+        raise APIError("the request body is not valid JSON", code="invalid_json")
+    if not isinstance(body, dict):
+        raise APIError(f"the JSON body must be an object, got {type(body).__name__}", code="invalid_json")
+    return body
+
+
+def field(body: dict, name: str, kind: type, *, default=None):
+    """``body[name]`` checked to be of ``kind`` (``null`` counts as absent)."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        expected = {str: "a string", int: "a whole number", list: "a list", bool: "true or false"}[kind]
+        raise APIError(f"`{name}` must be {expected}, got {json_type(value)}", code="invalid_field")
+    return value
+
+
+def json_type(value) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

@@ -18,7 +18,7 @@ ARTICLES = TESTS / "articles"
 
 
 class FakeEncoder:
-    """Deterministic bag-of-words vectors: texts that share words are close. No model, no torch."""
+    """Deterministic bag-of-words vectors: texts that share (content) words are close. No model, no torch."""
 
     name = "fake-encoder"
     dimension = 1024
@@ -26,7 +26,7 @@ class FakeEncoder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
+            for word in re.findall(r"\w{4,}", text.lower()):  # short words are mostly function words
                 matrix[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         return matrix / np.where(norms == 0, 1, norms)
@@ -44,6 +44,8 @@ def make_config(data_dir: Path, **overrides) -> dict:
         "ARTICLES_DIR": str(ARTICLES),
         "DATA_DIR": str(data_dir),
         "SECRET_KEY": "test-secret",
+        "RATE_LIMIT": "off",
+        "SUGGEST_MIN_SCORE": 0.05,  # the fake encoder's cosines are lower than the real model's
         "EMBEDDING_MODEL": FakeEncoder.name,
         "ENCODER_FACTORY": FakeEncoder,
     }

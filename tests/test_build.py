@@ -161,3 +161,25 @@ def test_links_from_unchanged_articles_are_still_checked(fresh):
         "account/two-factor-authentication.md has no heading #recovery-codes (anchors: backup-codes, "
         "backup-codes_1, turn-on-2fa)"
     ]
+
+
+def test_dev_server_watcher_rebuilds_when_an_article_changes(fresh, monkeypatch):
+    from kb import serve
+
+    articles, data_dir, app = fresh
+    monkeypatch.setattr(serve, "WATCH_INTERVAL", 0.05)
+    before = current_build_dir(index_root(data_dir))
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve.watch_articles, args=(app, stop, serve.articles_fingerprint(articles)))
+    watcher.start()
+    try:
+        (articles / "account" / "watched.md").write_text("---\ntitle: Watched\nsummary: s\n---\nNew text.\n")
+        for _ in range(200):
+            if current_build_dir(index_root(data_dir)) != before:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        watcher.join()
+    assert current_build_dir(index_root(data_dir)) != before
+    assert app.test_client().get("/articles/watched").status_code == 200

@@ -77,5 +77,13 @@ def test_search_without_an_index_says_how_to_fix_it(runner, tmp_path, app):
 def test_console_script_help_lists_the_commands():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for command in ("check", "index", "search", "serve"):
+    for command in ("check", "index", "search", "suggest", "eval", "serve"):
         assert command in result.output
+
+
+def test_suggest_from_the_cli(runner):
+    result = runner.invoke(args=["suggest", "where do I download invoices", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["suggestions"][0]["slug"] == "invoices"
+    text = runner.invoke(args=["suggest", "anything", "--url", "https://app.example.com/billing/x"])
+    assert "Download invoices" in text.output and "page rule" in text.output

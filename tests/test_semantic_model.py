@@ -58,3 +58,18 @@ def test_semantic_hit_deep_links_to_the_matching_section(real_client):
     )
     first = payload.get_json()["results"][0]
     assert first["url"] == "/articles/invoices#where-to-find-invoices"
+
+
+def test_long_ticket_is_read_beyond_the_model_window(real_client):
+    filler = "I have been a customer for years and I like the product a lot. " * 60
+    text = "Subject: invoice PDF missing\n\n" + filler + "Where can I download the invoice for last month?"
+    assert len(text) > 3000
+    found = real_client.post("/api/v1/suggest", json={"text": text}).get_json()["suggestions"]
+    assert found[0]["slug"] == "invoices"
+
+
+def test_paraphrased_question_gets_a_confident_suggestion_and_junk_gets_none(real_client):
+    good = real_client.post("/api/v1/suggest", json={"text": "I forgot my login, how do I get back in?"})
+    assert good.get_json()["suggestions"][0]["slug"] == "reset-password"
+    junk = real_client.post("/api/v1/suggest", json={"text": "what is the airspeed of an unladen swallow"})
+    assert junk.get_json()["suggestions"] == []

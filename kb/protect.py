@@ -1,0 +1,45 @@
+"""Protection of the public API: a CORS allowlist for the beacon and per-client rate limits."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from kb.config import origins
+
+PUBLIC_API = r"/api/v1/(search|suggest|tickets|articles/.*)"
+
+
+def init_app(app) -> None:
+    allowed = origins(app.config)
+    if allowed:
+        CORS(
+            app,
+            resources={PUBLIC_API: {"origins": allowed}},
+            methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://"),
+        headers_enabled=True,
+        default_limits=[],
+    )
+    app.extensions.setdefault("kb", {})["limiter"] = limiter
+
+
+def _rate() -> str:
+    return "1000/second" if _off() else str(current_app.config["RATE_LIMIT"])  # never applied when off
+
+
+def _off() -> bool:
+    return str(current_app.config["RATE_LIMIT"]).strip().lower() == "off"
+
+
+def limit_blueprint(app, blueprint) -> None:
+    limiter: Limiter = app.extensions["kb"]["limiter"]
+    limiter.limit(_rate, exempt_when=_off)(blueprint)

@@ -1,0 +1,84 @@
+"""Suggestions as the API, the contact form and the CLI present them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from kb.indexes import get_build, get_encoder, get_searcher
+from search import fulltext
+from suggest import engine
+
+
+@dataclass
+class Suggestion:
+    slug: str
+    title: str
+    url: str
+    section: str | None
+    snippet: str
+    score: float
+    reasons: list[str]
+    category: str
+    internal: bool
+
+    def to_dict(self) -> dict:
+        data = {
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "reasons": self.reasons,
+            "category": self.category,
+        }
+        if self.internal:
+            data["internal"] = True
+        return data
+
+
+def run_suggest(
+    text: str,
+    *,
+    url: str | None = None,
+    limit: int | None = None,
+    include_internal: bool = False,
+    exclude: frozenset[str] = frozenset(),
+) -> list[Suggestion]:
+    config = current_app.config
+    build = get_build()
+    site = build.site
+    allowed = {slug for slug, page in site.pages.items() if page.status == "published" or include_internal}
+    rules = {slug: site.pages[slug].suggest_for for slug in allowed if site.pages[slug].suggest_for}
+    candidates, terms = engine.suggest(
+        text,
+        searcher=get_searcher(),
+        lexical=build.lexical,
+        semantic_index=build.semantic,
+        encoder=get_encoder(),
+        page_rules=rules,
+        url=url,
+        limit=limit or config["SUGGEST_LIMIT"],
+        min_score=config["SUGGEST_MIN_SCORE"],
+        include_internal=include_internal,
+        exclude=frozenset(exclude) | (set(site.pages) - allowed),
+    )
+    return [present(c, terms, site) for c in candidates if c.slug in site.pages]
+
+
+def present(candidate: engine.Candidate, terms: list[str], site) -> Suggestion:
+    page = site.pages[candidate.slug]
+    section = next((s for s in page.sections if s.anchor == candidate.anchor), page.sections[0])
+    return Suggestion(
+        slug=page.slug,
+        title=page.title,
+        url=page.url + (f"#{candidate.anchor}" if candidate.anchor else ""),
+        section=section.heading if candidate.anchor else None,
+        snippet=fulltext.snippet(section.text or page.summary, terms, length=180),
+        score=candidate.score,
+        reasons=candidate.reasons,
+        category=page.category,
+        internal=page.status == "internal",
+    )
