@@ -121,7 +121,13 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
 
 @click.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--mode", type=click.Choice(["hybrid", "fulltext", "semantic", "all"]), default="all", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "fulltext", "semantic", "all", "suggest"]),
+    default="all",
+    show_default=True,
+    help="Search modes to compare, or `suggest` for the suggestion engine and its confidence thresholds.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_appcontext
 def eval_command(folder: Path, mode: str, as_json: bool) -> None:
@@ -130,6 +136,9 @@ def eval_command(folder: Path, mode: str, as_json: bool) -> None:
     from search.evaluate import METRICS, evaluate, load_eval_set
 
     eval_set = load_eval_set(folder)
+    if mode == "suggest":
+        _eval_suggest(eval_set, as_json)
+        return
     modes = ["fulltext", "semantic", "hybrid"] if mode == "all" else [mode]
     holder = EncoderHolder(current_app.config)
     encoder = holder.get() if modes != ["fulltext"] else None
@@ -145,6 +154,27 @@ def eval_command(folder: Path, mode: str, as_json: bool) -> None:
     click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS))
     for name, figures in results.items():
         click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
+
+
+def _eval_suggest(eval_set, as_json: bool) -> None:
+    from kb.indexes import EncoderHolder
+    from search.evaluate import METRICS
+    from suggest.evaluate import evaluate_suggestions
+
+    holder = EncoderHolder(current_app.config)
+    encoder = holder.get()
+    if encoder is None:
+        click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
+    result = evaluate_suggestions(eval_set, encoder)
+    if as_json:
+        click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
+        return
+    click.echo(f"{eval_set.name}: suggestion engine, {len(eval_set.queries)} whole questions as input")
+    click.echo("".join(f"{m:>10}" for m in METRICS))
+    click.echo("".join(f"{result['ranking'][m]:>10.3f}" for m in METRICS))
+    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}")
+    for row in result["thresholds"]:
+        click.echo(f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}")
 
 
 @click.command("serve")

@@ -7,6 +7,7 @@ built by the same code as ``kb index``; only queries with at least one relevant 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import tempfile
@@ -46,30 +47,55 @@ def load_eval_set(folder: Path | str) -> EvalSet:
     return EvalSet(folder.name, docs, {q: queries[q] for q in qrels}, qrels)
 
 
-def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | None) -> dict[str, dict[str, float]]:
-    """Metrics per mode; semantic and hybrid need ``encoder``."""
+@dataclass
+class Indexes:
+    """Throw-away indexes of an evaluation set's corpus."""
+
+    searcher: object
+    lexical: lexical.LexicalIndex
+    semantic: semantic.SemanticIndex | None
+
+
+@contextlib.contextmanager
+def build_indexes(eval_set: EvalSet, encoder: semantic.Encoder | None):
+    """Index the corpus as ``kb index`` would (each document one article with one section)."""
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
         index = fulltext.open_index(Path(tmp) / "fulltext")
-        analyzer = index.schema["body"].analyzer
-        lexical.write(eval_set.docs, Path(tmp) / "lexical", analyzer, fulltext.FIELD_BOOSTS)
-        lexical_index = lexical.LexicalIndex.load(Path(tmp) / "lexical")
+        lexical.write(eval_set.docs, Path(tmp) / "lexical", index.schema["body"].analyzer, fulltext.FIELD_BOOSTS)
         semantic_index = None
-        vectors = {}
-        if encoder is not None and any(m != "fulltext" for m in modes):
+        if encoder is not None:
             semantic.write(eval_set.docs, Path(tmp) / "semantic", encoder)
             semantic_index = semantic.SemanticIndex.load(Path(tmp) / "semantic")
+        with index.searcher(weighting=fulltext.weighting()) as searcher:
+            yield Indexes(searcher, lexical.LexicalIndex.load(Path(tmp) / "lexical"), semantic_index)
+
+
+def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | None) -> dict[str, dict[str, float]]:
+    """Metrics per mode; semantic and hybrid need ``encoder``."""
+    needs_model = encoder is not None and any(m != "fulltext" for m in modes)
+    with build_indexes(eval_set, encoder if needs_model else None) as built:
+        vectors = {}
+        if needs_model:
             ids = list(eval_set.queries)
             vectors = dict(zip(ids, encoder.encode_queries([eval_set.queries[i] for i in ids]), strict=True))
-        with index.searcher(weighting=fulltext.weighting()) as searcher:
-            return {
-                mode: _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder, vectors)
-                for mode in modes
-            }
+        return {
+            mode: _score_mode(eval_set, mode, built.searcher, built.lexical, built.semantic, encoder, vectors)
+            for mode in modes
+        }
+
+
+def average(rankings: dict[str, list[str]], eval_set: EvalSet) -> dict[str, float]:
+    """Mean of each metric over the set's queries, for ``{query id: ranked doc ids}``."""
+    totals = dict.fromkeys(METRICS, 0.0)
+    for query_id, ranking in rankings.items():
+        for name, value in score_ranking(ranking, eval_set.qrels[query_id]).items():
+            totals[name] += value
+    return {name: total / (len(rankings) or 1) for name, total in totals.items()}
 
 
 def _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder, vectors) -> dict[str, float]:
-    totals = dict.fromkeys(METRICS, 0.0)
+    rankings = {}
     for query_id, text in eval_set.queries.items():
         outcome = hybrid.search(
             text,
@@ -81,11 +107,8 @@ def _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder
             limit=10,
             query_vector=vectors.get(query_id),
         )
-        ranking = [h.slug for h in outcome.hits]
-        for name, value in score_ranking(ranking, eval_set.qrels[query_id]).items():
-            totals[name] += value
-    count = len(eval_set.queries) or 1
-    return {name: total / count for name, total in totals.items()}
+        rankings[query_id] = [h.slug for h in outcome.hits]
+    return average(rankings, eval_set)
 
 
 def score_ranking(ranking: list[str], relevant: dict[str, int]) -> dict[str, float]:

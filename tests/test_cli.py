@@ -87,3 +87,29 @@ def test_suggest_from_the_cli(runner):
     assert json.loads(result.output)["suggestions"][0]["slug"] == "invoices"
     text = runner.invoke(args=["suggest", "anything", "--url", "https://app.example.com/billing/x"])
     assert "Download invoices" in text.output and "page rule" in text.output
+
+
+EVALSET = Path(__file__).parent / "evalset"
+
+
+def test_eval_reports_each_mode(runner):
+    result = runner.invoke(args=["eval", str(EVALSET), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["queries"] == 3 and payload["docs"] == 4  # q4 has no labelled answer
+    assert set(payload["modes"]) == {"fulltext", "semantic", "hybrid"}
+    for figures in payload["modes"].values():
+        assert set(figures) == {"ndcg@10", "recall@5", "mrr@10"}
+    assert payload["modes"]["fulltext"]["mrr@10"] == 1.0
+
+
+def test_eval_suggest_reports_thresholds(runner):
+    result = runner.invoke(args=["eval", str(EVALSET), "--mode", "suggest"])
+    assert result.exit_code == 0, result.output
+    assert "min_score" in result.output and "coverage" in result.output
+
+
+def test_eval_refuses_a_folder_without_the_files(runner, tmp_path):
+    result = runner.invoke(args=["eval", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "needs corpus.jsonl, queries.jsonl and qrels.tsv" in result.output

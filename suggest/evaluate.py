@@ -1,0 +1,46 @@
+"""Evaluating the suggestion engine: ranking quality with whole questions as input, and what each
+confidence threshold would do (how many questions still get a suggestion, and how often the first one
+is right). This is how ``KB_SUGGEST_MIN_SCORE`` is chosen."""
+
+from __future__ import annotations
+
+from search.evaluate import EvalSet, average, build_indexes
+from suggest import engine
+
+THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+
+
+def evaluate_suggestions(eval_set: EvalSet, encoder) -> dict:
+    """``{"ranking": metrics, "thresholds": [{min_score, coverage, precision@1}]}``."""
+    rankings: dict[str, list[str]] = {}
+    tops: dict[str, tuple[str, float]] = {}
+    with build_indexes(eval_set, encoder) as built:
+        for query_id, text in eval_set.queries.items():
+            candidates, _ = engine.suggest(
+                text,
+                searcher=built.searcher,
+                lexical=built.lexical,
+                semantic_index=built.semantic,
+                encoder=encoder,
+                limit=10,
+                min_score=0.0,
+            )
+            rankings[query_id] = [c.slug for c in candidates]
+            if candidates:
+                tops[query_id] = (candidates[0].slug, candidates[0].score)
+    return {"ranking": average(rankings, eval_set), "thresholds": threshold_table(eval_set, tops)}
+
+
+def threshold_table(eval_set: EvalSet, tops: dict[str, tuple[str, float]]) -> list[dict]:
+    rows = []
+    for threshold in THRESHOLDS:
+        shown = {q: slug for q, (slug, score) in tops.items() if score >= threshold}
+        right = sum(1 for q, slug in shown.items() if slug in eval_set.qrels[q])
+        rows.append(
+            {
+                "min_score": threshold,
+                "coverage": len(shown) / (len(eval_set.queries) or 1),
+                "precision@1": right / len(shown) if shown else 0.0,
+            }
+        )
+    return rows
