@@ -128,16 +128,23 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
     show_default=True,
     help="Search modes to compare, or `suggest` for the suggestion engine and its confidence thresholds.",
 )
+@click.option(
+    "--negatives",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="With --mode suggest: another set whose questions this one cannot answer (false-suggestion rate).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_appcontext
-def eval_command(folder: Path, mode: str, as_json: bool) -> None:
+def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool) -> None:
     """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     from kb.indexes import EncoderHolder
     from search.evaluate import METRICS, evaluate, load_eval_set
 
     eval_set = load_eval_set(folder)
     if mode == "suggest":
-        _eval_suggest(eval_set, as_json)
+        others = list(load_eval_set(negatives).queries.values()) if negatives else []
+        _eval_suggest(eval_set, others, as_json)
         return
     modes = ["fulltext", "semantic", "hybrid"] if mode == "all" else [mode]
     holder = EncoderHolder(current_app.config)
@@ -156,7 +163,7 @@ def eval_command(folder: Path, mode: str, as_json: bool) -> None:
         click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
 
 
-def _eval_suggest(eval_set, as_json: bool) -> None:
+def _eval_suggest(eval_set, negatives: list[str], as_json: bool) -> None:
     from kb.indexes import EncoderHolder
     from search.evaluate import METRICS
     from suggest.evaluate import evaluate_suggestions
@@ -165,16 +172,17 @@ def _eval_suggest(eval_set, as_json: bool) -> None:
     encoder = holder.get()
     if encoder is None:
         click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
-    result = evaluate_suggestions(eval_set, encoder)
+    result = evaluate_suggestions(eval_set, encoder, negatives)
     if as_json:
         click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
         return
     click.echo(f"{eval_set.name}: suggestion engine, {len(eval_set.queries)} whole questions as input")
     click.echo("".join(f"{m:>10}" for m in METRICS))
     click.echo("".join(f"{result['ranking'][m]:>10.3f}" for m in METRICS))
-    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}")
+    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}{'false sugg.':>12}")
     for row in result["thresholds"]:
-        click.echo(f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}")
+        false = f"{row['false_suggestions']:>12.1%}" if row["false_suggestions"] is not None else f"{'-':>12}"
+        click.echo(f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}{false}")
 
 
 @click.command("serve")

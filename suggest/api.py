@@ -55,6 +55,14 @@ def search():
     return jsonify(result.to_dict())
 
 
+@bp.get("/openapi.json")
+def openapi():
+    from kb.views import base_url
+    from suggest.openapi import document
+
+    return jsonify(document(base_url()))
+
+
 @bp.post("/suggest")
 def suggest_post():
     body = json_body()

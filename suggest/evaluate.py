@@ -10,25 +10,39 @@ from suggest import engine
 THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
 
-def evaluate_suggestions(eval_set: EvalSet, encoder) -> dict:
-    """``{"ranking": metrics, "thresholds": [{min_score, coverage, precision@1}]}``."""
+def evaluate_suggestions(eval_set: EvalSet, encoder, negatives: list[str] = ()) -> dict:
+    """``{"ranking": metrics, "thresholds": [{min_score, coverage, precision@1, false_suggestions}]}``.
+
+    ``negatives`` are questions this corpus cannot answer (for example another set's questions): the share
+    of them that would still get a suggestion at each threshold is its false-suggestion rate.
+    """
     rankings: dict[str, list[str]] = {}
     tops: dict[str, tuple[str, float]] = {}
     with build_indexes(eval_set, encoder) as built:
-        for query_id, text in eval_set.queries.items():
-            candidates, _ = engine.suggest(
+
+        def run(text: str, limit: int):
+            return engine.suggest(
                 text,
                 searcher=built.searcher,
                 lexical=built.lexical,
                 semantic_index=built.semantic,
                 encoder=encoder,
-                limit=10,
+                limit=limit,
                 min_score=0.0,
-            )
+            )[0]
+
+        for query_id, text in eval_set.queries.items():
+            candidates = run(text, 10)
             rankings[query_id] = [c.slug for c in candidates]
             if candidates:
                 tops[query_id] = (candidates[0].slug, candidates[0].score)
-    return {"ranking": average(rankings, eval_set), "thresholds": threshold_table(eval_set, tops)}
+        negative_scores = [c[0].score if (c := run(text, 1)) else 0.0 for text in negatives]
+    table = threshold_table(eval_set, tops)
+    for row in table:
+        row["false_suggestions"] = (
+            sum(score >= row["min_score"] for score in negative_scores) / len(negative_scores) if negatives else None
+        )
+    return {"ranking": average(rankings, eval_set), "thresholds": table}
 
 
 def threshold_table(eval_set: EvalSet, tops: dict[str, tuple[str, float]]) -> list[dict]:

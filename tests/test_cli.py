@@ -104,7 +104,7 @@ def test_eval_reports_each_mode(runner):
 
 
 def test_eval_suggest_reports_thresholds(runner):
-    result = runner.invoke(args=["eval", str(EVALSET), "--mode", "suggest"])
+    result = runner.invoke(args=["eval", str(EVALSET), "--mode", "suggest", "--negatives", str(EVALSET)])
     assert result.exit_code == 0, result.output
     assert "min_score" in result.output and "coverage" in result.output
 

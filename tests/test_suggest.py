@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from suggest.engine import matches_page, read_text
@@ -124,3 +126,28 @@ def test_read_text_splits_head_and_chunks():
 )
 def test_page_rules(pattern, url, expected):
     assert matches_page(pattern, url) is expected
+
+
+def test_openapi_document_is_valid_and_matches_the_routes(client, app):
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    routes = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/") and "openapi" not in r.rule}
+    assert set(spec["paths"]) == routes
+
+
+def test_api_responses_match_the_openapi_schemas(client):
+    from jsonschema import Draft202012Validator
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+
+    def check(payload, name):
+        schema = {**schemas[name], "$defs": schemas}
+        text = json.dumps(schema).replace("#/components/schemas/", "#/$defs/")
+        Draft202012Validator(json.loads(text)).validate(payload)
+
+    check(client.get("/api/v1/search?q=invoice").get_json(), "SearchResponse")
+    check(suggest(client, text="download invoices").get_json(), "SuggestResponse")
+    check(suggest(client, text=42).get_json(), "Error")

@@ -1,0 +1,158 @@
+"""The OpenAPI 3.1 description of kb's JSON API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+ERROR = {
+    "description": "The request was refused; the message says why.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def document(server_url: str) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "kb API",
+            "version": "1",
+            "description": "Search the help center and suggest articles before a ticket opens. Every error is "
+            '`{"error": {"code", "message"}}`. Public endpoints are rate-limited per client (429 with Retry-After).',
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/v1/search": {"get": _search()},
+            "/api/v1/suggest": {"get": _suggest_get(), "post": _suggest_post()},
+        },
+        "components": {"schemas": _schemas()},
+    }
+
+
+def _search() -> dict:
+    return {
+        "summary": "Search published articles (hybrid ranking, section deep links)",
+        "operationId": "search",
+        "parameters": [
+            _param("q", {"type": "string", "minLength": 1, "maxLength": 1000}, required=True),
+            _param("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}),
+            _param("mode", {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]}),
+            _param("category", {"type": "string"}),
+        ],
+        "responses": {
+            "200": _json("Ranked results", "SearchResponse"),
+            "400": ERROR,
+            "429": ERROR,
+        },
+    }
+
+
+def _suggest_get() -> dict:
+    return {
+        "summary": "Suggested articles for a short text and/or the page the customer is on",
+        "operationId": "suggestGet",
+        "parameters": [
+            _param("q", {"type": "string", "maxLength": 20000}),
+            _param("url", {"type": "string", "maxLength": 2048}),
+            _param("limit", {"type": "integer", "minimum": 1, "maximum": 20}),
+        ],
+        "responses": {"200": _json("Suggestions", "SuggestResponse"), "400": ERROR, "413": ERROR, "429": ERROR},
+    }
+
+
+def _suggest_post() -> dict:
+    return {
+        "summary": "Suggested articles for what a customer wrote (any length)",
+        "operationId": "suggest",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SuggestRequest"}}},
+        },
+        "responses": {
+            "200": _json("Suggestions, best first; empty when none is confident enough", "SuggestResponse"),
+            "400": ERROR,
+            "413": ERROR,
+            "415": ERROR,
+            "429": ERROR,
+        },
+    }
+
+
+def _schemas() -> dict:
+    nullable_string = {"type": ["string", "null"]}
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }
+            },
+        },
+        "SearchResult": {
+            "type": "object",
+            "required": ["slug", "title", "url", "section", "snippet", "score", "category"],
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "url": {"type": "string", "description": "Includes #anchor when a section matched"},
+                "section": nullable_string,
+                "snippet": {"type": "string", "description": "Escaped HTML with <mark> around query words"},
+                "score": {"type": "number"},
+                "category": {"type": "string"},
+            },
+        },
+        "SearchResponse": {
+            "type": "object",
+            "required": ["query", "mode", "total", "did_you_mean", "results"],
+            "properties": {
+                "query": {"type": "string"},
+                "mode": {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]},
+                "total": {"type": "integer"},
+                "did_you_mean": nullable_string,
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+            },
+        },
+        "SuggestRequest": {
+            "type": "object",
+            "properties": {
+                "text": {"type": "string", "maxLength": 20000},
+                "url": {"type": "string", "maxLength": 2048},
+                "locale": {"type": "string"},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 20},
+            },
+        },
+        "Suggestion": {
+            "type": "object",
+            "required": ["slug", "title", "url", "snippet", "score", "reasons"],
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "url": {"type": "string"},
+                "section": nullable_string,
+                "snippet": {"type": "string"},
+                "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "reasons": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": ["semantic", "keywords", "page rule"]},
+                },
+                "category": {"type": "string"},
+            },
+        },
+        "SuggestResponse": {
+            "type": "object",
+            "required": ["suggestions"],
+            "properties": {"suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}}},
+        },
+    }
+
+
+def _param(name: str, schema: dict, *, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def _json(description: str, schema: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
