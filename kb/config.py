@@ -36,7 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDING_MODEL", "all-MiniLM-L6-v2", "Sentence-transformers model, loaded offline from site-packages."),
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
-    Setting("SUGGEST_MIN_SCORE", 0.3, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
     Setting("RATE_LIMIT", "120/minute", "Requests per client to the public API, e.g. 120/minute; `off` disables."),
 )
