@@ -74,5 +74,6 @@ def main() -> None:
             f"{incremental.fulltext_updated} section re-indexed, {incremental.embedded} re-embedded"
         )
 
+
 if __name__ == "__main__":
     main()

@@ -73,7 +73,9 @@ def main() -> None:
         report = build_index(args.folder, data, encoder=None, full=True)
         build_dir = current_build_dir(index_root(data))
         random_embeddings(build_dir, semantic.DEFAULT_MODEL)
-        app = create_app({"ARTICLES_DIR": str(args.folder), "DATA_DIR": data, "SECRET_KEY": "bench"})
+        app = create_app(
+            {"ARTICLES_DIR": str(args.folder), "DATA_DIR": data, "SECRET_KEY": "bench", "RATE_LIMIT": "off"}
+        )
         client = app.test_client()
         queries = sample_queries(build_dir, args.queries)
         print(
