@@ -119,6 +119,31 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
         click.echo(f"{rank:2}. {s.title}{section}  [{s.url}]  {s.score:.2f} ({', '.join(s.reasons)})")
 
 
+@click.command("outbox")
+@click.option("--retry", is_flag=True, help="Make every undelivered ticket due now (failed ones start over).")
+@click.option("--deliver", is_flag=True, help="Deliver what is due now, in this process.")
+@with_appcontext
+def outbox_command(retry: bool, deliver: bool) -> None:
+    """List tickets not yet delivered (pending or failed), and retry them."""
+    from kb import outbox
+    from kb.db import get_engine
+
+    engine = get_engine()
+    if retry:
+        click.echo(f"{outbox.retry_now(engine)} deliveries made due now.")
+    if retry or deliver:
+        click.echo(f"Delivered {outbox.deliver_due(engine, current_app.config, limit=1000)}.")
+    rows = outbox.pending(engine)
+    if not rows:
+        click.echo("Nothing waiting: every ticket has been delivered.")
+    for row in rows:
+        error = f"  last error: {row['last_error']}" if row["last_error"] else ""
+        click.echo(
+            f"ticket #{row['ticket_id']} → {row['destination']}: {row['status']}, "
+            f"{row['attempts']} attempt(s), next {row['next_attempt_at']:%Y-%m-%d %H:%M:%S}{error}"
+        )
+
+
 @click.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
@@ -203,7 +228,15 @@ def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
         serve.run_gunicorn(host, port, workers)
 
 
-COMMANDS = (check_command, index_command, search_command, suggest_command, eval_command, serve_command)
+COMMANDS = (
+    check_command,
+    index_command,
+    search_command,
+    suggest_command,
+    eval_command,
+    outbox_command,
+    serve_command,
+)
 
 
 def init_app(app) -> None:

@@ -39,6 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
     Setting("RATE_LIMIT", "120/minute", "Requests per client to the public API, e.g. 120/minute; `off` disables."),
+    Setting("TICKET_WEBHOOK_URL", "", "Where new tickets are POSTed as JSON (or as a Slack message)."),
+    Setting("TICKET_WEBHOOK_FORMAT", "json", "Body of the ticket webhook: json (kb's ticket) or slack."),
+    Setting("SMTP_URL", "", "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://..."),
+    Setting("TICKET_EMAIL_TO", "", "Address that receives new tickets by e-mail (with KB_SMTP_URL)."),
 )
 
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
@@ -80,6 +84,12 @@ def validate_config(config: dict) -> list[str]:
         problems.append(f"KB_SUGGEST_LIMIT: {config['SUGGEST_LIMIT']!r} must be a whole number from 1 to 20")
     if not _is_number_in(config["SUGGEST_MIN_SCORE"], 0, 1):
         problems.append(f"KB_SUGGEST_MIN_SCORE: {config['SUGGEST_MIN_SCORE']!r} must be a number from 0 to 1")
+    if config["TICKET_WEBHOOK_FORMAT"] not in ("json", "slack"):
+        problems.append(f"KB_TICKET_WEBHOOK_FORMAT: {config['TICKET_WEBHOOK_FORMAT']!r} is not json or slack")
+    if config["SMTP_URL"] and not str(config["SMTP_URL"]).startswith(("smtp://", "smtps://")):
+        problems.append("KB_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
+    if config["SMTP_URL"] and not config["TICKET_EMAIL_TO"]:
+        problems.append("KB_TICKET_EMAIL_TO is empty while KB_SMTP_URL is set: who should receive the tickets?")
     if not _valid_rate_limit(str(config["RATE_LIMIT"])):
         problems.append(f"KB_RATE_LIMIT: {config['RATE_LIMIT']!r} is not like 120/minute or 10/second (or off)")
     for origin in origins(config):

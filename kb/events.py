@@ -7,41 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+
+from kb.db import events, get_engine
 
 log = logging.getLogger(__name__)
-metadata = sa.MetaData()
-
-events = sa.Table(
-    "events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("type", sa.String(40), nullable=False, index=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("surface", sa.String(40), nullable=False, default="help_center"),
-    sa.Column("article", sa.String(200)),
-    sa.Column("query", sa.String(1000)),
-    sa.Column("data", sa.JSON, nullable=False, default=dict),
-)
-
-EVENT_TYPES = ("helpful",)
-
-
-def database_url(config) -> str:
-    return config["DATABASE_URL"] or f"sqlite:///{Path(config['DATA_DIR']) / 'kb.sqlite3'}"
-
-
-def init_app(app) -> None:
-    engine = sa.create_engine(database_url(app.config), pool_pre_ping=True)
-    app.extensions.setdefault("kb", {})["engine"] = engine
-    metadata.create_all(engine)
-
-
-def get_engine() -> sa.Engine:
-    return current_app.extensions["kb"]["engine"]
 
 
 def record(

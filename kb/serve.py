@@ -60,6 +60,7 @@ def run_dev(app, host: str, port: int) -> None:
     stop = threading.Event()
     seen = articles_fingerprint(Path(app.config["ARTICLES_DIR"]))
     threading.Thread(target=watch_articles, args=(app, stop, seen), daemon=True).start()
+    start_outbox(app)
     app.run(host=host, port=port, debug=True, use_reloader=False)
 
 
@@ -80,10 +81,28 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
+            self.cfg.set("post_fork", lambda server, worker: after_fork(self.application))
 
         def load(self):
-            from kb import create_app
+            return self.application
 
-            return create_app()
+    application = KBApplication()
+    from kb import create_app
 
-    KBApplication().run()
+    application.application = create_app()
+    application.run()
+
+
+def after_fork(app) -> None:
+    app.extensions["kb"]["engine"].dispose(close=False)  # connections opened in the master are not ours
+    start_outbox(app)
+
+
+def start_outbox(app) -> None:
+    """Deliver tickets from this process; safe in every worker at once (rows are claimed atomically)."""
+    from kb.outbox import Worker
+
+    state = app.extensions["kb"]
+    if "outbox_worker" not in state:
+        state["outbox_worker"] = Worker(state["engine"], app.config)
+        state["outbox_worker"].start()

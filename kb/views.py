@@ -128,10 +128,11 @@ def base_url() -> str:
 
 
 def init_app(app) -> None:
-    from kb import errors_web, meta, protect
+    from kb import contact, errors_web, meta, protect
     from suggest import api
 
     app.register_blueprint(bp)
+    app.register_blueprint(contact.bp)
     app.register_blueprint(meta.bp)
     protect.limit_blueprint(app, api.bp)
     app.extensions["csrf"].exempt(api.bp)  # JSON API: no cookies, no ambient authority to forge

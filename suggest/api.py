@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from kb.errors import APIError
 from kb.searching import run_search
@@ -92,6 +93,30 @@ def suggestions(text: str, url: str | None, limit: int | None):
         raise APIError("give `text` (what the customer wrote) or `url` (the page they are on)", code="missing_field")
     found = run_suggest(text, url=url, limit=limit)
     return jsonify({"suggestions": [s.to_dict() for s in found]})
+
+
+@bp.post("/tickets")
+def create_ticket():
+    from kb import tickets
+
+    body = json_body()
+    try:
+        ticket = tickets.check(body)
+    except tickets.TicketInvalid as e:
+        error = APIError(f"the ticket was not stored: {e}", code="invalid_ticket")
+        return jsonify({"error": {**error.to_dict()["error"], "fields": e.problems}}), 400
+    source = body.get("source") if body.get("source") in ("beacon", "api") else "api"
+    try:
+        ticket_id = tickets.create(ticket, source, current_app.config)
+    except SQLAlchemyError:
+        current_app.logger.exception("could not store a ticket")
+        raise APIError(
+            "the ticket could not be stored right now; please try again",
+            status=503,
+            code="unavailable",
+            headers={"Retry-After": "10"},
+        ) from None
+    return jsonify({"id": ticket_id, "status": "open"}), 201
 
 
 def json_body() -> dict:

@@ -21,6 +21,7 @@ def document(server_url: str) -> dict:
         "paths": {
             "/api/v1/search": {"get": _search()},
             "/api/v1/suggest": {"get": _suggest_get(), "post": _suggest_post()},
+            "/api/v1/tickets": {"post": _tickets_post()},
         },
         "components": {"schemas": _schemas()},
     }
@@ -71,6 +72,25 @@ def _suggest_post() -> dict:
             "413": ERROR,
             "415": ERROR,
             "429": ERROR,
+        },
+    }
+
+
+def _tickets_post() -> dict:
+    return {
+        "summary": "Submit a ticket (stored first, then delivered to the team's webhook and/or e-mail)",
+        "operationId": "createTicket",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketRequest"}}},
+        },
+        "responses": {
+            "201": _json("Stored; delivery follows", "TicketCreated"),
+            "400": ERROR,
+            "413": ERROR,
+            "415": ERROR,
+            "429": ERROR,
+            "503": ERROR,
         },
     }
 
@@ -138,6 +158,29 @@ def _schemas() -> dict:
                 },
                 "category": {"type": "string"},
             },
+        },
+        "TicketRequest": {
+            "type": "object",
+            "required": ["name", "email", "message"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 200},
+                "email": {"type": "string", "format": "email", "maxLength": 320},
+                "subject": {"type": "string", "maxLength": 300},
+                "message": {"type": "string", "maxLength": 20000},
+                "url": {"type": "string", "maxLength": 2048},
+                "shown": {
+                    "type": "array",
+                    "maxItems": 50,
+                    "items": {"type": "string"},
+                    "description": "Slugs of the articles suggested before the customer wrote",
+                },
+                "source": {"type": "string", "enum": ["beacon", "api"]},
+            },
+        },
+        "TicketCreated": {
+            "type": "object",
+            "required": ["id", "status"],
+            "properties": {"id": {"type": "integer"}, "status": {"type": "string"}},
         },
         "SuggestResponse": {
             "type": "object",

@@ -1,0 +1,51 @@
+"""The help center's contact form: suggestions as the customer types, and a ticket that is never lost."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb import tickets
+from kb.suggesting import run_suggest
+
+bp = Blueprint("contact", __name__)
+
+
+@bp.get("/contact")
+def form():
+    values = {"subject": request.args.get("subject", "")[:300]}
+    return render_template("help/contact.html", values=values, errors={}, suggestions=_suggest(values["subject"]))
+
+
+@bp.post("/contact")
+def submit():
+    values = {k: request.form.get(k, "") for k in ("name", "email", "subject", "message")}
+    shown = [s for s in request.form.get("shown", "").split(",") if s][:50]
+    try:
+        ticket = tickets.check({**values, "shown": shown, "url": request.referrer or None})
+        ticket_id = tickets.create(ticket, "contact_form", current_app.config)
+    except tickets.TicketInvalid as e:
+        return _again(values, e.problems, 400)
+    except SQLAlchemyError:
+        current_app.logger.exception("could not store a ticket from the contact form")
+        problem = {"form": "We could not save your message just now. Please try again in a minute."}
+        return _again(values, problem, 503)
+    flash(
+        f"Thanks, {ticket.name}! We got your message (ticket #{ticket_id}) and will reply to {ticket.email}.", "contact"
+    )
+    return redirect(url_for("contact.sent"), code=303)
+
+
+@bp.get("/contact/sent")
+def sent():
+    return render_template("help/contact_sent.html")
+
+
+def _again(values: dict, errors: dict, status: int):
+    """The form again with everything the customer typed, and what to fix."""
+    text = f"{values.get('subject', '')}\n{values.get('message', '')}"
+    return render_template("help/contact.html", values=values, errors=errors, suggestions=_suggest(text)), status
+
+
+def _suggest(text: str) -> list:
+    return run_suggest(text, limit=3) if text.strip() else []

@@ -1,0 +1,116 @@
+"""Tickets from the contact form, the beacon and the API: checked, stored first, then handed to the outbox.
+
+A ticket and its deliveries are written in one transaction, so a request the customer sent is either stored
+with everything needed to deliver it, or refused with an error they see. Nothing is dropped in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from kb.db import get_engine, outbox, tickets
+
+SOURCES = ("contact_form", "beacon", "api")
+LIMITS = {"name": 200, "email": 320, "subject": 300, "message": 20_000, "url": 2048}
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class TicketInvalid(ValueError):
+    """The fields that are wrong, each with why: ``{"email": "is not an e-mail address"}``."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(f"`{k}` {v}" for k, v in problems.items()))
+
+
+@dataclass
+class TicketInput:
+    name: str
+    email: str
+    message: str
+    subject: str = ""
+    url: str | None = None
+    shown: tuple[str, ...] = ()
+
+
+def check(data: dict) -> TicketInput:
+    """Validate raw fields (from a form or JSON) into a :class:`TicketInput`; raise with every problem."""
+    problems: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for name in ("name", "email", "subject", "message", "url"):
+        value = data.get(name)
+        if value is None or value == "":
+            values[name] = ""
+            continue
+        if not isinstance(value, str):
+            problems[name] = "must be a string"
+            continue
+        value = value.strip()
+        if len(value) > LIMITS[name]:
+            problems[name] = f"is too long (at most {LIMITS[name]} characters)"
+        values[name] = value
+    for required in ("name", "email", "message"):
+        if not values.get(required) and required not in problems:
+            problems[required] = "is required"
+    if values.get("email") and "email" not in problems and not _EMAIL_RE.match(values["email"]):
+        problems["email"] = "is not an e-mail address"
+    shown = data.get("shown") or []
+    if not isinstance(shown, list) or not all(isinstance(s, str) and len(s) <= 200 for s in shown) or len(shown) > 50:
+        problems["shown"] = "must be a list of at most 50 article slugs"
+        shown = []
+    if problems:
+        raise TicketInvalid(problems)
+    return TicketInput(
+        values["name"],
+        values["email"],
+        values["message"],
+        values["subject"],
+        values["url"] or None,
+        tuple(dict.fromkeys(shown)),
+    )
+
+
+def destinations(config) -> list[str]:
+    found = []
+    if config.get("TICKET_WEBHOOK_URL"):
+        found.append("webhook")
+    if config.get("SMTP_URL") and config.get("TICKET_EMAIL_TO"):
+        found.append("email")
+    return found
+
+
+def create(ticket: TicketInput, source: str, config, engine: sa.Engine | None = None) -> int:
+    """Store ``ticket`` and one outbox row per configured destination, in one transaction. Returns its id."""
+    now = dt.datetime.now(dt.UTC)
+    engine = engine or get_engine()
+    with engine.begin() as conn:
+        ticket_id = conn.execute(
+            tickets.insert().values(
+                created_at=now,
+                name=ticket.name,
+                email=ticket.email,
+                subject=ticket.subject,
+                message=ticket.message,
+                url=ticket.url,
+                source=source,
+                shown=list(ticket.shown),
+                status="open",
+            )
+        ).inserted_primary_key[0]
+        for destination in destinations(config):
+            conn.execute(
+                outbox.insert().values(
+                    ticket_id=ticket_id, destination=destination, status="pending", attempts=0, next_attempt_at=now
+                )
+            )
+    return ticket_id
+
+
+def get(ticket_id: int, engine: sa.Engine | None = None) -> dict | None:
+    with (engine or get_engine()).connect() as conn:
+        row = conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
+    return dict(row) if row else None
