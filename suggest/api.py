@@ -95,6 +95,27 @@ def suggestions(text: str, url: str | None, limit: int | None):
     return jsonify({"suggestions": [s.to_dict() for s in found]})
 
 
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    """A published article's sanitized HTML, for the beacon to show inside its panel."""
+    from kb.indexes import get_build
+
+    page = get_build().site.public_page(slug)
+    if page is None:
+        raise APIError(f"no published article {slug!r}", status=404, code="not_found")
+    return jsonify(
+        {
+            "slug": page.slug,
+            "title": page.title,
+            "summary": page.summary,
+            "url": page.url,
+            "category": page.category,
+            "updated": page.updated,
+            "html": page.html,
+        }
+    )
+
+
 @bp.post("/tickets")
 def create_ticket():
     from kb import tickets

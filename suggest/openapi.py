@@ -22,6 +22,7 @@ def document(server_url: str) -> dict:
             "/api/v1/search": {"get": _search()},
             "/api/v1/suggest": {"get": _suggest_get(), "post": _suggest_post()},
             "/api/v1/tickets": {"post": _tickets_post()},
+            "/api/v1/articles/{slug}": {"get": _article_get()},
         },
         "components": {"schemas": _schemas()},
     }
@@ -73,6 +74,15 @@ def _suggest_post() -> dict:
             "415": ERROR,
             "429": ERROR,
         },
+    }
+
+
+def _article_get() -> dict:
+    return {
+        "summary": "A published article as sanitized HTML (what the beacon shows in its panel)",
+        "operationId": "getArticle",
+        "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": _json("The article", "Article"), "404": ERROR, "429": ERROR},
     }
 
 
@@ -175,6 +185,19 @@ def _schemas() -> dict:
                     "description": "Slugs of the articles suggested before the customer wrote",
                 },
                 "source": {"type": "string", "enum": ["beacon", "api"]},
+            },
+        },
+        "Article": {
+            "type": "object",
+            "required": ["slug", "title", "url", "html"],
+            "properties": {
+                "slug": {"type": "string"},
+                "title": {"type": "string"},
+                "summary": {"type": "string"},
+                "url": {"type": "string"},
+                "category": {"type": "string"},
+                "updated": {"type": ["string", "null"]},
+                "html": {"type": "string", "description": "Sanitized with kb's allowlist"},
             },
         },
         "TicketCreated": {
