@@ -5,7 +5,8 @@ transcript). Long text is read in two ways so that nothing past the model's 256-
 the *head* (subject and first lines, where people say what is wrong) and the *whole* text in chunks. The
 query embedding is a weighted mean of the head's and the chunks' embeddings; the keyword query is the head's
 words plus the whole text's most distinctive words. Both rankings are fused as in search, and each article
-gets a confidence: the cosine similarity between the query and its best section. Below ``min_score``
+gets a confidence: the best cosine similarity between any part of the text (head, chunk or sentence) and
+the article's best section. Below ``min_score``
 nothing is suggested: no suggestion is better than a wrong one.
 
 Pure and Flask-free: the web layer passes in the indexes, the encoder and the page rules.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -28,9 +30,13 @@ CHUNK_WORDS = 180
 MAX_CHUNKS = 8
 HEAD_WEIGHT = 2.0
 KEY_TERMS = 30
+MAX_SENTENCES = 24
 MAX_TEXT = 20_000
 # Confidence without a model: BM25 saturated into 0..1 (a score of KEYWORD_HALF gives 0.5).
 KEYWORD_HALF = 12.0
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass
@@ -66,13 +72,26 @@ def read_text(text: str) -> Query:
     return Query(text=" ".join(words), head=head, chunks=chunks)
 
 
-def query_vector(query: Query, encoder) -> np.ndarray:
-    """Weighted mean of the head's and the chunks' embeddings, normalized."""
-    texts = [query.head] + (query.chunks if len(query.chunks) > 1 or query.chunks[0] != query.head else [])
-    vectors = encoder.encode_queries(texts)
-    weights = np.array([HEAD_WEIGHT] + [1.0] * (len(texts) - 1), dtype=np.float32)
-    mean = (vectors * weights[:, None]).sum(axis=0)
-    return mean / (np.linalg.norm(mean) or 1.0)
+def query_vectors(query: Query, encoder) -> tuple[np.ndarray, np.ndarray]:
+    """(ranking vector, part vectors). The ranking vector is the weighted mean of the head's and the chunks'
+    embeddings; the parts are the head, the chunks and the distinct sentences, so that a question buried
+    in a long message still counts in full towards the confidence."""
+    chunks = query.chunks if len(query.chunks) > 1 or (query.chunks and query.chunks[0] != query.head) else []
+    sentences = [] if len(query.text) <= HEAD_CHARS else distinct_sentences(query.text)
+    vectors = encoder.encode_queries([query.head] + chunks + sentences)
+    weights = np.array([HEAD_WEIGHT] + [1.0] * len(chunks), dtype=np.float32)
+    mean = (vectors[: 1 + len(chunks)] * weights[:, None]).sum(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0), vectors
+
+
+def distinct_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` worth embedding on their own: distinct, not tiny, at most ``MAX_SENTENCES``
+    (the first ones and the last ones, where people state the problem and ask the question)."""
+    found = list(dict.fromkeys(s.strip() for s in _SENTENCE_RE.split(text) if len(s.strip()) >= 15))
+    if len(found) <= MAX_SENTENCES:
+        return found
+    half = MAX_SENTENCES // 2
+    return found[:half] + found[-half:]
 
 
 def keyword_query(query: Query, lexical_index, analyzer) -> str:
@@ -144,7 +163,9 @@ def suggest(
 
 
 def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_internal):
-    vector = query_vector(query, encoder) if encoder is not None and semantic_index is not None else None
+    vector, parts = (
+        query_vectors(query, encoder) if encoder is not None and semantic_index is not None else (None, None)
+    )
     keywords = keyword_query(query, lexical, searcher.schema["body"].analyzer)
     outcome = hybrid.search(
         keywords,
@@ -168,7 +189,7 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
             reasons.append("keywords")
         if vector is not None:
             row = rows.get(hit.section_id)
-            score = float(np.asarray(semantic_index.matrix[row]) @ vector) if row is not None else 0.0
+            score = float((parts @ np.asarray(semantic_index.matrix[row])).max()) if row is not None else 0.0
         else:
             keyword = hit.raw.get("fulltext", 0.0)
             score = keyword / (keyword + KEYWORD_HALF)

@@ -7,6 +7,7 @@ import pytest
 
 from kb import create_app
 from kb.build import build_index
+from kb.config import defaults
 from search import semantic
 from tests.conftest import ARTICLES, make_config
 
@@ -30,6 +31,7 @@ def real_client(real_encoder, tmp_path_factory):
             data_dir,
             EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
             ENCODER_FACTORY=lambda: real_encoder,
+            SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
             DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
         )
     )
@@ -73,3 +75,41 @@ def test_paraphrased_question_gets_a_confident_suggestion_and_junk_gets_none(rea
     assert good.get_json()["suggestions"][0]["slug"] == "reset-password"
     junk = real_client.post("/api/v1/suggest", json={"text": "what is the airspeed of an unladen swallow"})
     assert junk.get_json()["suggestions"] == []
+
+
+@pytest.fixture(scope="session")
+def shipped_client(real_encoder, tmp_path_factory):
+    """The shipped help center, indexed with the real model, with the product's default threshold."""
+    from kb.config import SHIPPED_ARTICLES
+
+    data_dir = tmp_path_factory.mktemp("shipped")
+    build_index(SHIPPED_ARTICLES, data_dir, encoder=real_encoder)
+    config = make_config(
+        data_dir,
+        ARTICLES_DIR=str(SHIPPED_ARTICLES),
+        EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
+        ENCODER_FACTORY=lambda: real_encoder,
+        SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
+        DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
+    )
+    return create_app(config).test_client()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How do I put the chat widget on my website?", "chat-beacon"),
+        ("tickets are not arriving in slack", "contact-form-and-tickets"),
+        ("agents need to sign in", "agent-accounts-and-tokens"),
+        ("which search mode should I use", "how-search-works"),
+        ("Hi, we moved to two servers behind a load balancer. How should we run kb there?", "several-hosts"),
+    ],
+)
+def test_suggestions_for_handwritten_questions_on_the_shipped_help_center(shipped_client, question, expected):
+    found = shipped_client.post("/api/v1/suggest", json={"text": question}).get_json()["suggestions"]
+    assert expected in [s["slug"] for s in found[:3]], [s["slug"] for s in found]
+
+
+def test_off_topic_question_gets_no_suggestion_on_the_shipped_help_center(shipped_client):
+    response = shipped_client.post("/api/v1/suggest", json={"text": "what is the airspeed of an unladen swallow"})
+    assert response.get_json()["suggestions"] == []
