@@ -157,6 +157,7 @@ def test_search_page_paginates_and_filters_by_category(client):
 def test_search_page_without_results_suggests_next_steps(client):
     html = client.get("/search?q=zzqxvw").get_data(as_text=True)
     assert "No results for" in html
+    assert 'href="/contact?subject=zzqxvw"' in html
 
 
 def test_site_name_accent_and_logo_are_configurable(client, app):
