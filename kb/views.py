@@ -128,10 +128,11 @@ def base_url() -> str:
 
 
 def init_app(app) -> None:
-    from kb import contact, errors_web, meta, protect
+    from kb import beacon, contact, errors_web, meta, protect
     from suggest import api
 
     app.register_blueprint(bp)
+    app.register_blueprint(beacon.bp)
     app.register_blueprint(contact.bp)
     app.register_blueprint(meta.bp)
     protect.limit_blueprint(app, api.bp)

@@ -1,0 +1,309 @@
+/* kb chat beacon: <script src="https://help.example.com/beacon.js" data-color="#2563eb" data-greeting="Hi!"
+ * data-position="right" defer></script> on any site. It draws in a shadow root: the page's CSS cannot reach in,
+ * ours cannot leak out. For host pages: KB.open(), KB.close(), KB.search(text), KB.suggest([slug, ...]). */
+(() => {
+  "use strict";
+  if (window.KB?.beacon) return; // the tag is on the page twice
+  const script = document.currentScript || document.querySelector('script[src$="/beacon.js"]');
+  if (!script) return;
+  const base = new URL(".", script.src).href.replace(/\/$/, ""); // where this file is from
+  const opt = script.dataset;
+  const color = /^#([0-9a-f]{3}){1,2}$/i.test(opt.color) ? opt.color : "#2563eb";
+
+  // Page selectors never match inside a shadow tree, and there an !important rule beats the page's !important
+  // ones: `:host{all:initial!important}` undoes even `div{display:none!important}` on the host element.
+  const STYLE = `:host{all:initial!important}
+.launcher,.panel{--c:${color};position:fixed;z-index:2147483000;${opt.position === "left" ? "left" : "right"}:20px;
+font:15px/1.45 system-ui,sans-serif;color:#1f2937;text-align:left}
+*{box-sizing:border-box}[hidden]{display:none!important}
+button,input,textarea{font:inherit;color:inherit;margin:0;cursor:pointer}
+.launcher{bottom:20px;padding:12px 20px;border:0;border-radius:99px;background:var(--c);color:#fff;font-weight:600;
+box-shadow:0 6px 20px #0004}
+.panel{bottom:84px;width:380px;max-height:min(640px,calc(100vh - 104px));display:flex;flex-direction:column;
+background:#fff;border-radius:14px;box-shadow:0 12px 40px #0005;overflow:hidden}
+.top{display:flex;padding:14px 16px;background:var(--c);color:#fff;font-size:17px;font-weight:600}
+.top p{flex:1;margin:0}.x{border:0;background:none;color:#fff;font-size:24px;line-height:1}
+.scroll{overflow:auto;padding:16px;flex:1}h2{font-size:19px;line-height:1.3;margin:8px 0 12px}p{margin:0 0 10px}
+label{display:block;font-weight:600;margin-bottom:4px}
+input,textarea{display:block;width:100%;padding:9px 11px;border:1px solid #9ca3af;border-radius:8px;cursor:text}
+textarea{min-height:96px;resize:vertical}[aria-invalid]{border-color:#b91c1c}
+.hint{color:#4b5563;font-size:13px;margin:14px 0 6px}.hint:empty{display:none}
+ul{list-style:none;margin:0;padding:0}
+li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7eb;border-radius:10px}
+.sug,.back{display:block;border:0;background:none;padding:0;text-align:left;font-weight:600;color:var(--c)}
+.sug::after{content:'';position:absolute;inset:0}/* title button covers its card */
+.sec,.snip{display:block;font-weight:400;font-size:13px;color:#4b5563}.snip{margin:4px 0 0;color:inherit}
+.more,.fb{margin-top:16px;padding-top:14px;border-top:1px solid #e5e7eb}
+.b{padding:9px 16px;margin-right:8px;border-radius:8px;font-weight:600;border:1px solid var(--c);background:#fff;color:var(--c)}
+.go{background:var(--c);color:#fff}.go:disabled{opacity:.6}a{color:var(--c)}
+.art{overflow-wrap:anywhere}.art h2{font-size:17px}.art img{max-width:100%}.art pre,.art table{display:block;overflow:auto}
+.field{margin-bottom:12px}.err{color:#b91c1c;font-size:13px;margin:4px 0 10px}
+:focus-visible{outline:3px solid var(--c);outline-offset:2px}.top :focus-visible{outline-color:#fff}
+@media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0}}`;
+
+  // h("p", {className: "x", onclick: f, "aria-y": "z"}, "text", node): strings become text nodes.
+  const h = (tag, props, ...kids) => {
+    const e = document.createElement(tag);
+    for (const k in props) {
+      if (k.startsWith("on")) e.addEventListener(k.slice(2), props[k]);
+      else if (k.includes("-") || k === "role") e.setAttribute(k, props[k]);
+      else e[k] = props[k];
+    }
+    e.append(...kids);
+    return e;
+  };
+  const button = (text, className, onclick, props) => h("button", { type: "button", className, onclick, ...props }, text);
+
+  let root, launcher, panel, question, home, contact, current, previous, token;
+  const views = {}, art = {}, form = {}, articles = {}; // articles: slug -> promise
+  let shown = []; // every slug the customer saw, sent with the ticket
+  let pageItems = null; // for the page's URL (or from KB.suggest), shown before they type
+
+  // {status, data}; a body that is not JSON (a proxy's error page) reads as {}.
+  const api = (path, body, signal) =>
+    fetch(`${base}/api/v1/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body), signal,
+      headers: body ? { "Content-Type": "application/json" } : {}, credentials: "omit" })
+      .then((r) => r.json().catch(() => ({})).then((data) => ({ status: r.status, data })));
+
+  const getArticle = (slug) =>
+    (articles[slug] ||= api("articles/" + encodeURIComponent(slug))
+      .then((r) => (r.status === 200 ? r.data : Promise.reject(r)))
+      .catch((e) => Promise.reject(e, delete articles[slug]))); // forgotten, to retry later
+
+  // A list: a heading line (a live region, read out when it changes) and a <ul> of buttons.
+  const makeList = (label) => ({ label, hint: h("p", { className: "hint", role: "status" }), ul: h("ul", { "aria-label": label }) });
+  function render(list, items, heading) {
+    list.hint.textContent = heading;
+    list.ul.replaceChildren(
+      ...items.map((s) => {
+        const title = button(s.title, "sug", () => openArticle(s.slug, s.url));
+        if (s.section) title.append(h("span", { className: "sec" }, s.section));
+        const snip = h("p", { className: "snip" }, s.summary || "");
+        if (s.snippet) snip.innerHTML = s.snippet; // server-escaped text; its only tag is <mark>
+        if (!shown.includes(s.slug) && shown.length < 50) shown.push(s.slug);
+        return h("li", {}, title, snip);
+      })
+    );
+  }
+
+  // Debounced, and each request aborts the one it supersedes.
+  function suggestSoon(list, text) {
+    clearTimeout(list.timer);
+    list.timer = setTimeout(() => suggest(list, text), 200);
+  }
+  function suggest(list, text) {
+    clearTimeout(list.timer);
+    list.ctrl?.abort();
+    if (text.trim().length < 3) return list === home && showPageItems();
+    list.ctrl = new AbortController();
+    api("suggest", { text: text.slice(0, 20000), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
+      const items = r.data.suggestions;
+      if (r.status === 200) render(list, items, items.length ? list.label : list.none || "");
+    }, () => {}); // superseded, or offline
+  }
+  function showPageItems() {
+    if (pageItems && !question.value.trim()) render(home, pageItems, pageItems.length ? "Suggested for you" : "");
+  }
+
+  function show(name) {
+    if (name === "article" && current !== "article") previous = current;
+    current = name;
+    for (const key in views) views[key].hidden = key !== name;
+    views[name].parentNode.scrollTop = 0;
+  }
+  // Focus the field to fill in, else the view's heading.
+  function focusView() {
+    const empty = [form.name, form.email, form.message].find((f) => !f.value.trim()) || form.message;
+    ({ home: question, contact: empty }[current] || views[current].querySelector("h2")).focus();
+  }
+  const goto = (name) => () => (show(name), focusView());
+
+  function openArticle(slug, url = "") {
+    const mine = (token = {}); // a later click makes this stale
+    show("article");
+    art.title.textContent = "Loading…";
+    art.body.replaceChildren();
+    art.fb.hidden = true;
+    art.title.focus();
+    getArticle(slug).then(
+      (a) => {
+        if (token !== mine) return;
+        const page = base + a.url;
+        art.title.textContent = a.title;
+        art.body.innerHTML = a.html; // sanitized by the server's allowlist; only ever inside this shadow root
+        // Its links and images are relative to the help center, not to this page.
+        for (const n of art.body.querySelectorAll("[href],[src]")) {
+          const attr = n.hasAttribute("href") ? "href" : "src";
+          n.setAttribute(attr, new URL(n.getAttribute(attr), page).href);
+          if (attr === "href") Object.assign(n, { target: "_blank", rel: "noopener" });
+        }
+        art.fb.hidden = art.ask.hidden = false;
+        art.thanks.hidden = true;
+        const id = url.split("#")[1]; // scroll to the section suggested
+        if (id) art.body.querySelector("#" + CSS.escape(id))?.scrollIntoView();
+      },
+      () => token === mine && (art.title.textContent = "Sorry, this article could not be loaded.")
+    );
+  }
+
+  function goContact() {
+    show("contact");
+    if (!form.message.value.trim() && question.value.trim()) {
+      form.message.value = question.value.trim(); // their question starts the message
+      suggest(contact, form.message.value);
+    }
+    focusView();
+  }
+
+  const LABELS = { name: "Name", email: "Email", message: "Message" };
+  function field(name, label, type, autocomplete) {
+    const err = (form[name + "Err"] = h("p", { className: "err", id: name + "-err", hidden: true }));
+    form[name] = h(type ? "input" : "textarea", { id: name, name, required: true, "aria-describedby": err.id });
+    if (type) Object.assign(form[name], { type, autocomplete });
+    return h("div", { className: "field" }, h("label", { htmlFor: name }, label), form[name], err);
+  }
+  function setError(name, text) {
+    Object.assign(form[name + "Err"], { textContent: text, hidden: !text });
+    if (text) form[name].setAttribute("aria-invalid", "true");
+    else form[name].removeAttribute("aria-invalid");
+  }
+  const fail = (text) => Object.assign(form.alert, { textContent: text, hidden: false });
+
+  function send(e) {
+    e.preventDefault();
+    for (const n in LABELS) setError(n, "");
+    form.alert.hidden = true;
+    Object.assign(form.submit, { disabled: true, textContent: "Sending…" });
+    const subject = question.value.trim().slice(0, 300);
+    const fields = Object.fromEntries(new FormData(form.el)); // name, email, message
+    api("tickets", { ...fields, subject, url: location.href.slice(0, 2048), shown, source: "beacon" })
+      .then((r) => {
+        const error = r.data.error || {};
+        if (r.status === 201) return thank(r.data.id);
+        if (r.status === 400 && error.fields) {
+          // Each problem next to its field; what they wrote stays.
+          const bad = Object.keys(LABELS).filter((n) => error.fields[n]);
+          bad.forEach((n) => setError(n, `${LABELS[n]} ${error.fields[n]}.`));
+          return bad.length ? form[bad[0]].focus() : fail(error.message);
+        }
+        fail("Sorry, your message could not be sent. Please try again.");
+      })
+      .catch(() => fail("We couldn't reach the help center. Check your connection and try again."))
+      .then(() => Object.assign(form.submit, { disabled: false, textContent: "Send message" }));
+  }
+  function thank(id) {
+    art.done.textContent = `Your ticket number is #${id}. We'll reply by email.`;
+    form.el.reset();
+    render(contact, [], "");
+    shown = []; // a new conversation
+    goto("thanks")();
+  }
+
+  function mount() {
+    if (root) return;
+    const host = h("div", { "data-kb-beacon": "" });
+    root = host.attachShadow({ mode: "open" }); // open: pages and tests may look in
+    launcher = button("Help", "launcher", () => (panel.hidden ? open() : close()),
+      { "aria-haspopup": "dialog", "aria-expanded": "false" });
+
+    home = { ...makeList("Suggested articles"), none: "No matching articles yet." };
+    question = h("input", { id: "kb-q", autocomplete: "off", placeholder: "Type your question…",
+      oninput: () => suggestSoon(home, question.value) });
+    views.home = h("div", {}, h("label", { htmlFor: "kb-q" }, "Ask a question"), question, home.hint, home.ul,
+      h("div", { className: "more" }, button("Still need help? Contact us", "b", goContact)));
+
+    art.title = h("h2", { tabIndex: -1 });
+    art.body = h("div", { className: "art" });
+    art.thanks = h("p", { tabIndex: -1 }, "Great, glad it helped!");
+    const yes = () => {
+      art.ask.hidden = true;
+      art.thanks.hidden = false;
+      art.thanks.focus(); // the button is gone: keep focus in the panel
+    };
+    art.ask = h("div", {}, h("p", {}, "Did this answer your question?"), button("Yes", "b", yes), button("No", "b", goContact));
+    art.fb = h("div", { className: "fb" }, art.ask, art.thanks);
+    views.article = h("div", {}, button("‹ Back", "back", () => goto(previous)()), art.title, art.body, art.fb);
+
+    // The form goes on suggesting articles for what they write.
+    contact = makeList("These articles might help");
+    form.alert = h("p", { className: "err", role: "alert", hidden: true });
+    form.submit = h("button", { className: "b go" }, "Send message");
+    form.el = h("form", { noValidate: true, onsubmit: send }, // the server says what is wrong
+      field("name", "Name", "text", "name"), field("email", "Email", "email", "email"),
+      field("message", "How can we help?"), form.alert, form.submit, contact.hint, contact.ul);
+    form.message.addEventListener("input", () => suggestSoon(contact, form.message.value));
+    views.contact = h("div", {}, button("‹ Back", "back", goto("home")), h("h2", {}, "Contact us"), form.el);
+
+    art.done = h("p");
+    views.thanks = h("div", {}, h("h2", { tabIndex: -1 }, "Thanks! We got your message."), art.done,
+      button("Back to help", "b", goto("home")));
+
+    panel = h("div", { className: "panel", hidden: true, role: "dialog", "aria-modal": "true",
+      "aria-label": "Help", onkeydown: keys },
+      h("div", { className: "top" }, h("p", {}, opt.greeting || "Hi! How can we help?"),
+        button("×", "x", close, { "aria-label": "Close help" })),
+      h("div", { className: "scroll" }, ...Object.values(views)));
+    show("home");
+    root.append(h("style", {}, STYLE), launcher, panel);
+    document.body.append(host);
+  }
+
+  // Esc closes; Tab and Shift+Tab cycle inside the open panel (it is modal).
+  function keys(e) {
+    if (e.key === "Escape") return e.preventDefault(), close();
+    if (e.key !== "Tab") return;
+    const items = [...panel.querySelectorAll("button,a[href],input,textarea")].filter((n) => !n.disabled && n.offsetParent);
+    const [first, last, active] = [items[0], items.at(-1), root.activeElement];
+    if (e.shiftKey ? active === first || !panel.contains(active) : active === last) {
+      (e.shiftKey ? last : first).focus();
+      e.preventDefault();
+    }
+  }
+
+  function open() {
+    mount();
+    if (!panel.hidden) return;
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    focusView();
+    if (pageItems) return;
+    // Before they type: the articles whose `suggest_for` rules match this page.
+    const mine = (pageItems = []); // KB.suggest() may replace them
+    api("suggest", { text: "", url: location.href.slice(0, 2048), limit: 5 }).then((r) => {
+      if (pageItems === mine) pageItems = r.data.suggestions || [];
+      showPageItems();
+    }, () => {});
+  }
+  function close() {
+    if (panel?.hidden === false) {
+      panel.hidden = true;
+      launcher.setAttribute("aria-expanded", "false");
+      launcher.focus();
+    }
+  }
+  // Open on the question box holding `text`, and its suggestions.
+  function search(text) {
+    open();
+    goto("home")();
+    question.value = text;
+    suggest(home, text);
+  }
+
+  window.KB = {
+    beacon: 1,
+    open,
+    close,
+    search: (text) => search(String(text || "")),
+    // Open with these articles suggested, instead of the page's own.
+    suggest(slugs) {
+      pageItems = [];
+      search("");
+      return Promise.all(slugs.map((slug) => getArticle(slug).catch(() => null))).then((found) => {
+        pageItems = found.filter(Boolean);
+        showPageItems();
+      });
+    },
+  };
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();
