@@ -282,3 +282,20 @@ def test_desktop_pages_load_cleanly(page: Page, name, path):
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
     assert not problems
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_contact_form_suggests_while_typing_and_stores_what_was_shown(page: Page, app):
+    from kb import tickets
+
+    page.goto("/contact")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("How can we help?").press_sequentially("Where can I download my invoices?", delay=15)
+    suggestions = page.locator("[data-contact-suggestions]")
+    expect(suggestions.get_by_role("link", name=re.compile("Download invoices"))).to_be_visible()
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("heading", name="Message sent")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"ticket #1"))).to_be_visible()
+    with app.app_context():
+        stored = tickets.get(1)
+    assert stored["source"] == "contact_form" and "invoices" in stored["shown"]
