@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import threading
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +113,72 @@ def live_server(app):
     """The app served over real HTTP on a free local port (for browser tests)."""
     with LiveServer(app) as server:
         yield server
+
+
+class WebhookReceiver:
+    """A local webhook endpoint that records what it receives; ``up = False`` makes it answer 500."""
+
+    def __init__(self):
+        self.received: list[dict] = []  # {"body": parsed JSON, "key": Idempotency-Key header}
+        self.up = True
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if not receiver.up:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                receiver.received.append({"body": json.loads(body), "key": self.headers["Idempotency-Key"]})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    hook = WebhookReceiver()
+    yield hook
+    hook.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (`make test` installs it; never `playwright install`)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("KB_SKIP_BROWSER") == "1":
+            pytest.skip(f"{CHROMIUM} is missing and KB_SKIP_BROWSER=1")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium), "
+            "or set KB_SKIP_BROWSER=1 to skip the browser tests",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

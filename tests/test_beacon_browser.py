@@ -6,31 +6,19 @@ allows that origin with BEACON_ORIGINS and delivers tickets to a local webhook r
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from kb import create_app, outbox, tickets
-from tests.conftest import LiveServer, make_config
+from tests.conftest import LiveServer, WebhookReceiver, make_config
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
 SHOTS = Path("/tmp/beacon-shots")  # screenshots for a human to look at; never inside the repository
@@ -89,43 +77,6 @@ class HostSite:
         self.server.server_close()
 
 
-class Webhook:
-    """A local ticket webhook receiver: keeps every JSON body it is sent."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("KB_SKIP_BROWSER") == "1":
-            pytest.skip(f"{CHROMIUM} is missing and KB_SKIP_BROWSER=1")
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (or KB_SKIP_BROWSER=1)", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def host():
     site = HostSite()
@@ -135,7 +86,7 @@ def host():
 
 @pytest.fixture(scope="module")
 def webhook():
-    hook = Webhook()
+    hook = WebhookReceiver()
     yield hook
     hook.close()
 
@@ -313,7 +264,7 @@ def test_contact_form_stores_and_delivers_a_ticket(page: Page, app, webhook):
     assert "invoices" in ticket["shown"] and "reset-password" in ticket["shown"]
 
     assert outbox.deliver_due(app.extensions["kb"]["engine"], app.config) == 1
-    delivered = [body for body in webhook.received if body["id"] == ticket_id]
+    delivered = [r["body"] for r in webhook.received if r["body"]["id"] == ticket_id]
     assert len(delivered) == 1
     assert delivered[0]["source"] == "beacon"
     assert "reset-password" in delivered[0]["suggested_before"]

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -15,44 +13,6 @@ from kb.db import get_engine
 from tests.conftest import csrf_token, make_config
 
 POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-class Receiver:
-    """A local webhook receiver that can be switched down (500) and up (200)."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        self.up = True
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if not receiver.up:
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                receiver.received.append({"body": json.loads(body), "key": self.headers["Idempotency-Key"]})
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def postgres_available() -> bool:
