@@ -215,6 +215,8 @@ def test_typing_suggests_and_the_article_opens_in_the_panel(page: Page):
 
 def test_contact_form_stores_and_delivers_a_ticket(page: Page, app, webhook):
     dialog = open_beacon(page)
+    # The page rule's suggestion is on screen before the customer types (typing would abort its request).
+    expect(suggestions_of(dialog).filter(has_text="Download invoices")).to_be_visible()
     box = dialog.get_by_label("Ask a question")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/suggest") and "password" in r.request.post_data):
         box.fill("I forgot my password")
