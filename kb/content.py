@@ -50,6 +50,10 @@ class Page:
     def url(self) -> str:
         return f"/articles/{self.slug}"
 
+    def section(self, anchor: str) -> Section:
+        """The section with ``anchor``; the intro when there is none (e.g. the heading was removed)."""
+        return next((s for s in self.sections if s.anchor == anchor), self.sections[0])
+
     @classmethod
     def from_dict(cls, data: dict) -> Page:
         data = dict(data)

@@ -101,6 +101,10 @@ class EncoderHolder:
         self._encoder = None
         self._lock = threading.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
     def get(self):
         if not self.enabled or self.error:
             return None
@@ -145,4 +149,4 @@ def get_encoder():
 
 def semantic_status() -> dict:
     holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
-    return {"enabled": holder.enabled, "loaded": holder._encoder is not None, "error": holder.error}
+    return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error}

@@ -89,7 +89,7 @@ def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
     page = site.pages.get(hit.slug)
     if page is None:
         return None
-    section = next((s for s in page.sections if s.anchor == hit.anchor), page.sections[0])
+    section = page.section(hit.anchor)
     text = section.text or page.summary
     return Result(
         slug=page.slug,

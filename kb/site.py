@@ -28,10 +28,22 @@ class Site:
         self.all_pages = pages  # drafts included: kept in the build so the next build can reuse them
         self.pages = {slug: p for slug, p in pages.items() if p.status != "draft"}
         self.categories = categories
+        self._rules: dict[str, dict[str, list[str]]] = {}
         self._by_category: dict[str, list[Page]] = {slug: [] for slug in categories}
         for page in sorted(self.pages.values(), key=lambda p: (p.order, p.title.lower())):
             if page.status == "published":
                 self._by_category.setdefault(page.category, []).append(page)
+
+    def suggest_rules(self, include_internal: bool = False) -> dict[str, list[str]]:
+        """Slug -> ``suggest_for`` patterns of the articles this audience may be suggested."""
+        key = "internal" if include_internal else "public"
+        if key not in self._rules:
+            self._rules[key] = {
+                slug: p.suggest_for
+                for slug, p in self.pages.items()
+                if p.suggest_for and (p.status == "published" or include_internal)
+            }
+        return self._rules[key]
 
     def public_page(self, slug: str) -> Page | None:
         page = self.pages.get(slug)

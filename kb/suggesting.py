@@ -50,27 +50,25 @@ def run_suggest(
     config = current_app.config
     build = get_build()
     site = build.site
-    allowed = {slug for slug, page in site.pages.items() if page.status == "published" or include_internal}
-    rules = {slug: site.pages[slug].suggest_for for slug in allowed if site.pages[slug].suggest_for}
     candidates, terms = engine.suggest(
         text,
         searcher=get_searcher(),
         lexical=build.lexical,
         semantic_index=build.semantic,
         encoder=get_encoder(),
-        page_rules=rules,
+        page_rules=site.suggest_rules(include_internal),
         url=url,
         limit=limit or config["SUGGEST_LIMIT"],
         min_score=config["SUGGEST_MIN_SCORE"],
         include_internal=include_internal,
-        exclude=frozenset(exclude) | (set(site.pages) - allowed),
+        exclude=frozenset(exclude),
     )
     return [present(c, terms, site) for c in candidates if c.slug in site.pages]
 
 
 def present(candidate: engine.Candidate, terms: list[str], site) -> Suggestion:
     page = site.pages[candidate.slug]
-    section = next((s for s in page.sections if s.anchor == candidate.anchor), page.sections[0])
+    section = page.section(candidate.anchor)
     return Suggestion(
         slug=page.slug,
         title=page.title,

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -119,6 +120,11 @@ class SemanticIndex:
             categories=np.array(meta["categories"]),
             matrix=matrix,
         )
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Section id -> row of the matrix (built once per loaded index)."""
+        return {section_id: row for row, section_id in enumerate(self.ids)}
 
     def rows_by_hash(self) -> dict[str, int]:
         return {h: i for i, h in enumerate(self.hashes)}

@@ -179,7 +179,6 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
         query_vector=vector,
         correct=False,
     )
-    rows = {section_id: row for row, section_id in enumerate(semantic_index.ids)} if vector is not None else {}
     candidates = []
     for hit in outcome.hits:
         reasons = []
@@ -188,7 +187,7 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
         if "fulltext" in hit.sources:
             reasons.append("keywords")
         if vector is not None:
-            row = rows.get(hit.section_id)
+            row = semantic_index.row_of.get(hit.section_id)
             score = float((parts @ np.asarray(semantic_index.matrix[row])).max()) if row is not None else 0.0
         else:
             keyword = hit.raw.get("fulltext", 0.0)
