@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory
 
 from kb.errors import IndexNotBuiltError
 from kb.indexes import get_build, semantic_status
@@ -13,10 +13,13 @@ bp = Blueprint("meta", __name__)
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".zip", ".mp4", ".webm"}
 
 
+def base_url() -> str:
+    """The help center's public address: KB_BASE_URL, or the address this request came to."""
+    return (current_app.config["BASE_URL"] or request.url_root).rstrip("/")
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
-    from kb.views import base_url
-
     site = get_build().site
     body = render_template("sitemap.xml", base=base_url(), site=site)
     return Response(body, mimetype="application/xml")
@@ -24,8 +27,6 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    from kb.views import base_url
-
     lines = ["User-agent: *", "Disallow: /search", "Disallow: /api/", f"Sitemap: {base_url()}/sitemap.xml", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from kb import events
 from kb.indexes import get_build
+from kb.meta import base_url
 from kb.searching import run_search
 from search import hybrid
 
@@ -121,10 +122,6 @@ def inject_site():
         "base_url": base_url(),
         "contact_url": url_for("contact.form") if contact else None,
     }
-
-
-def base_url() -> str:
-    return (current_app.config["BASE_URL"] or request.url_root).rstrip("/")
 
 
 def init_app(app) -> None:

@@ -58,7 +58,7 @@ def search():
 
 @bp.get("/openapi.json")
 def openapi():
-    from kb.views import base_url
+    from kb.meta import base_url
     from suggest.openapi import document
 
     return jsonify(document(base_url()))
@@ -69,7 +69,7 @@ def suggest_post():
     body = json_body()
     text = field(body, "text", str, default="")
     url = field(body, "url", str, default=None)
-    field(body, "locale", str, default=None)
+    field(body, "locale", str, default=None)  # checked, but the help center has one language for now
     limit = field(body, "limit", int, default=None)
     return suggestions(text, url, limit)
 
