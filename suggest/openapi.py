@@ -38,11 +38,7 @@ def _search() -> dict:
             _param("mode", {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]}),
             _param("category", {"type": "string"}),
         ],
-        "responses": {
-            "200": _json("Ranked results", "SearchResponse"),
-            "400": ERROR,
-            "429": ERROR,
-        },
+        "responses": {"200": _json("Ranked results", "SearchResponse"), **errors(400, 429)},
     }
 
 
@@ -55,7 +51,7 @@ def _suggest_get() -> dict:
             _param("url", {"type": "string", "maxLength": 2048}),
             _param("limit", {"type": "integer", "minimum": 1, "maximum": 20}),
         ],
-        "responses": {"200": _json("Suggestions", "SuggestResponse"), "400": ERROR, "413": ERROR, "429": ERROR},
+        "responses": {"200": _json("Suggestions", "SuggestResponse"), **errors(400, 413, 429)},
     }
 
 
@@ -69,10 +65,7 @@ def _suggest_post() -> dict:
         },
         "responses": {
             "200": _json("Suggestions, best first; empty when none is confident enough", "SuggestResponse"),
-            "400": ERROR,
-            "413": ERROR,
-            "415": ERROR,
-            "429": ERROR,
+            **errors(400, 413, 415, 429),
         },
     }
 
@@ -82,7 +75,7 @@ def _article_get() -> dict:
         "summary": "A published article as sanitized HTML (what the beacon shows in its panel)",
         "operationId": "getArticle",
         "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _json("The article", "Article"), "404": ERROR, "429": ERROR},
+        "responses": {"200": _json("The article", "Article"), **errors(404, 429)},
     }
 
 
@@ -96,11 +89,7 @@ def _tickets_post() -> dict:
         },
         "responses": {
             "201": _json("Stored; delivery follows", "TicketCreated"),
-            "400": ERROR,
-            "413": ERROR,
-            "415": ERROR,
-            "429": ERROR,
-            "503": ERROR,
+            **errors(400, 413, 415, 429, 503),
         },
     }
 
@@ -211,6 +200,11 @@ def _schemas() -> dict:
             "properties": {"suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}}},
         },
     }
+
+
+def errors(*statuses: int) -> dict:
+    """The shared error response under each of ``statuses``."""
+    return {str(status): ERROR for status in statuses}
 
 
 def _param(name: str, schema: dict, *, required: bool = False) -> dict:
