@@ -45,12 +45,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import cli, db, indexes, protect, views
+    from kb import auth, cli, db, indexes, protect, views
 
     CSRFProtect(app)
     protect.init_app(app)
     indexes.init_app(app)
     db.init_app(app)
+    auth.init_app(app)
     cli.init_app(app)
     views.init_app(app)
     return app

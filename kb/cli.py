@@ -228,6 +228,125 @@ def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
         serve.run_gunicorn(host, port, workers)
 
 
+@click.group("agents")
+def agents_group() -> None:
+    """Agent accounts: who can sign in to /agent."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@agents_group.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Name shown in the agent pages.")
+@click.option("--admin", is_flag=True, help="May also see the analytics dashboard.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@with_appcontext
+def agents_add_command(email: str, name: str, admin: bool, password_stdin: bool) -> None:
+    """Add an agent, or change an existing agent's password, name and role."""
+    from kb import auth
+
+    try:
+        agent = auth.add_agent(email, _read_password(password_stdin), name=name, role="admin" if admin else "agent")
+    except auth.AccountError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Agent {agent.email} ({agent.role}) can now sign in at /agent/sign-in.")
+
+
+@agents_group.command("list")
+@with_appcontext
+def agents_list_command() -> None:
+    """List agent accounts."""
+    from kb import auth
+
+    accounts = auth.list_agents()
+    for a in accounts:
+        last = a["last_sign_in_at"].strftime("%Y-%m-%d %H:%M") if a["last_sign_in_at"] else "never"
+        click.echo(f"{a['email']}\t{a['role']}\t{a['name'] or '-'}\tfrom {a['source']}\tlast sign-in {last}")
+    if not accounts:
+        click.echo("No agent accounts yet; add one with `kb agents add EMAIL`.")
+
+
+@agents_group.command("remove")
+@click.argument("email")
+@with_appcontext
+def agents_remove_command(email: str) -> None:
+    """Remove an agent account (its sessions end at once)."""
+    from kb import auth
+
+    try:
+        removed = auth.remove_agent(email)
+    except auth.AccountError as e:
+        raise click.ClickException(str(e)) from None
+    if not removed:
+        raise click.ClickException(f"there is no agent {email}")
+    click.echo(f"Removed {email}.")
+
+
+@agents_group.command("hash")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def agents_hash_command(password_stdin: bool) -> None:
+    """Print a password hash for KB_AGENTS (email=hash), to declare accounts in configuration."""
+    from kb import auth
+
+    password = _read_password(password_stdin)
+    try:
+        auth.check_password(password)
+    except auth.AccountError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(auth.hash_password(password))
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens for the agent API and integrations (Authorization: Bearer <token>)."""
+
+
+@tokens_group.command("create")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Also grants the admin API (analytics).")
+@with_appcontext
+def tokens_create_command(name: str, admin: bool) -> None:
+    """Create a token called NAME and print it (it is shown only this once)."""
+    from kb import auth
+
+    try:
+        token = auth.create_token(name, "admin" if admin else "agent")
+    except auth.AccountError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(token)
+    click.echo(f"Token {name!r} created; store it now, kb keeps only its hash.", err=True)
+
+
+@tokens_group.command("list")
+@with_appcontext
+def tokens_list_command() -> None:
+    """List tokens (names and roles; the tokens themselves are not stored)."""
+    from kb import auth
+
+    found = auth.list_tokens()
+    for t in found:
+        last = t["last_used_at"].strftime("%Y-%m-%d %H:%M") if t["last_used_at"] else "never"
+        click.echo(f"{t['name']}\t{t['role']}\tcreated {t['created_at']:%Y-%m-%d}\tlast used {last}")
+    if not found:
+        click.echo("No tokens yet; create one with `kb tokens create NAME`.")
+
+
+@tokens_group.command("revoke")
+@click.argument("name")
+@with_appcontext
+def tokens_revoke_command(name: str) -> None:
+    """Revoke the token called NAME."""
+    from kb import auth
+
+    if not auth.revoke_token(name):
+        raise click.ClickException(f"there is no token called {name!r}")
+    click.echo(f"Revoked {name!r}.")
+
+
 COMMANDS = (
     check_command,
     index_command,
@@ -236,6 +355,8 @@ COMMANDS = (
     eval_command,
     outbox_command,
     serve_command,
+    agents_group,
+    tokens_group,
 )
 
 

@@ -43,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TICKET_WEBHOOK_FORMAT", "json", "Body of the ticket webhook: json (kb's ticket) or slack."),
     Setting("SMTP_URL", "", "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://..."),
     Setting("TICKET_EMAIL_TO", "", "Address that receives new tickets by e-mail (with KB_SMTP_URL)."),
+    Setting("AGENTS", "", "Agent accounts as comma-separated email=password-hash pairs (`kb agents hash`)."),
+    Setting("AGENT_TOKENS", "", "Comma-separated API tokens for the agent API and integrations (16+ characters)."),
+    Setting("ADMIN_TOKEN", "", "API token for the admin API (analytics); at least 16 characters."),
+    Setting("HELPSCOUT_SECRET", "", "Secret key of the Help Scout dynamic app that shows suggested articles."),
+    Setting("WEBHOOK_SECRET", "", "HMAC-SHA256 secret for /integrations/webhook (besides agent tokens)."),
 )
 
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
@@ -92,9 +97,25 @@ def validate_config(config: dict) -> list[str]:
         problems.append("KB_TICKET_EMAIL_TO is empty while KB_SMTP_URL is set: who should receive the tickets?")
     if not _valid_rate_limit(str(config["RATE_LIMIT"])):
         problems.append(f"KB_RATE_LIMIT: {config['RATE_LIMIT']!r} is not like 120/minute or 10/second (or off)")
+    problems += _account_problems(config)
     for origin in origins(config):
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
             problems.append(f"KB_BEACON_ORIGINS: {origin!r} is not an origin like https://www.example.com")
+    return problems
+
+
+def _account_problems(config) -> list[str]:
+    from kb.auth import MIN_TOKEN, AccountError, config_tokens, parse_config_agents
+
+    problems = []
+    try:
+        parse_config_agents(config["AGENTS"])
+    except AccountError as e:
+        problems.append(f"KB_AGENTS: {e}")
+    for token, role in config_tokens(config).items():
+        if len(token) < MIN_TOKEN:
+            name = "KB_ADMIN_TOKEN" if role == "admin" else "KB_AGENT_TOKENS"
+            problems.append(f"{name}: a token is shorter than {MIN_TOKEN} characters; use `kb tokens create`")
     return problems
 
 

@@ -37,7 +37,35 @@ tickets = sa.Table(
     sa.Column("url", sa.String(2048)),
     sa.Column("source", sa.String(40), nullable=False),  # contact_form, beacon, api
     sa.Column("shown", sa.JSON, nullable=False, default=list),  # slugs suggested before the customer wrote
-    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),  # open, answered, closed
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_article", sa.String(200)),  # the article an agent marked as resolving it
+    sa.Column("resolved_by", sa.String(320)),
+    sa.Index("ix_tickets_email", "email"),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, default=""),
+    sa.Column("password_hash", sa.String(300), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False, default="agent"),  # agent, admin
+    sa.Column("source", sa.String(20), nullable=False, default="cli"),  # cli, config (KB_AGENTS)
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_sign_in_at", sa.DateTime(timezone=True)),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256; the token is shown once
+    sa.Column("role", sa.String(20), nullable=False, default="agent"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
 
 outbox = sa.Table(
@@ -65,8 +93,36 @@ def make_engine(config) -> sa.Engine:
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}  # wait for another worker's write instead of failing
     engine = sa.create_engine(url, **options)
-    metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+def alembic_config(connection=None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest version: created whole when empty, else migrated with Alembic."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+        config = alembic_config(conn)
+        if not present & set(metadata.tables):
+            metadata.create_all(conn)
+            command.stamp(config, "head")
+            return
+        if "alembic_version" not in present:
+            command.stamp(config, FIRST_REVISION)  # made by kb 0.1's create_all, before migrations existed
+        command.upgrade(config, "head")
+
+
+FIRST_REVISION = "0001"
 
 
 def init_app(app) -> None:

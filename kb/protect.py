@@ -43,3 +43,12 @@ def _off() -> bool:
 def limit_blueprint(app, blueprint) -> None:
     limiter: Limiter = app.extensions["kb"]["limiter"]
     limiter.limit(_rate, exempt_when=_off)(blueprint)
+
+
+SIGN_IN_RATE = "10/minute"
+
+
+def limit_sign_in(app, view) -> None:
+    """Password guessing: a few sign-in attempts per client per minute (off only when RATE_LIMIT is off)."""
+    limiter: Limiter = app.extensions["kb"]["limiter"]
+    limiter.limit(SIGN_IN_RATE, exempt_when=_off)(view)

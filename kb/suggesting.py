@@ -22,6 +22,7 @@ class Suggestion:
     reasons: list[str]
     category: str
     internal: bool
+    excerpt: str | None = None
 
     def to_dict(self) -> dict:
         data = {
@@ -36,6 +37,8 @@ class Suggestion:
         }
         if self.internal:
             data["internal"] = True
+        if self.excerpt is not None:
+            data["excerpt"] = self.excerpt
         return data
 
 
@@ -46,6 +49,7 @@ def run_suggest(
     limit: int | None = None,
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
+    excerpt: bool = False,
 ) -> list[Suggestion]:
     config = current_app.config
     build = get_build()
@@ -63,10 +67,10 @@ def run_suggest(
         include_internal=include_internal,
         exclude=frozenset(exclude),
     )
-    return [present(c, terms, site) for c in candidates if c.slug in site.pages]
+    return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
 
 
-def present(candidate: engine.Candidate, terms: list[str], site) -> Suggestion:
+def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: bool = False) -> Suggestion:
     page = site.pages[candidate.slug]
     section = page.section(candidate.anchor)
     return Suggestion(
@@ -79,4 +83,20 @@ def present(candidate: engine.Candidate, terms: list[str], site) -> Suggestion:
         reasons=candidate.reasons,
         category=page.category,
         internal=page.status == "internal",
+        excerpt=make_excerpt(section.text or page.summary) if with_excerpt else None,
     )
+
+
+EXCERPT_CHARS = 300
+
+
+def make_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first sentences of ``text`` that fit in ``limit`` characters: plain text an agent can paste."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if sentence_end >= limit // 3:
+        return cut[: sentence_end + 1]
+    return cut.rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -34,11 +34,11 @@ def category(slug: str):
 @bp.get("/articles/<slug>")
 def article(slug: str):
     build = get_build()
-    page = build.site.public_page(slug)
+    page = build.site.public_page(slug) or _internal_page_for_agents(build.site, slug)
     if page is None:
         abort(404, description="This article does not exist or is no longer published.")
-    previous, following = build.site.neighbours(page)
-    return render_template(
+    previous, following = build.site.neighbours(page) if page.status == "published" else (None, None)
+    response = render_template(
         "help/article.html",
         page=page,
         category=build.site.categories.get(page.category),
@@ -47,6 +47,17 @@ def article(slug: str):
         following=following,
         reasons=REASONS,
     )
+    if page.status != "published":
+        return response, 200, {"Cache-Control": "private, no-store"}
+    return response
+
+
+def _internal_page_for_agents(site, slug: str):
+    """Internal articles are readable by signed-in agents only; to everyone else they do not exist."""
+    from kb.auth import is_agent
+
+    page = site.pages.get(slug)
+    return page if page is not None and page.status == "internal" and is_agent() else None
 
 
 def related_pages(build, page) -> list:
@@ -125,8 +136,8 @@ def inject_site():
 
 
 def init_app(app) -> None:
-    from kb import beacon, contact, errors_web, meta, protect
-    from suggest import api
+    from kb import agent, beacon, contact, errors_web, integrations, meta, protect
+    from suggest import agent_api, api
 
     app.register_blueprint(bp)
     app.register_blueprint(beacon.bp)
@@ -135,4 +146,9 @@ def init_app(app) -> None:
     protect.limit_blueprint(app, api.bp)
     app.extensions["csrf"].exempt(api.bp)  # JSON API: no cookies, no ambient authority to forge
     app.register_blueprint(api.bp)
+    agent.init_app(app)
+    for blueprint in (agent_api.bp, integrations.bp):  # authenticated by tokens or signatures, not cookies
+        protect.limit_blueprint(app, blueprint)
+        app.extensions["csrf"].exempt(blueprint)
+        app.register_blueprint(blueprint)
     errors_web.init_app(app)

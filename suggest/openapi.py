@@ -23,8 +23,14 @@ def document(server_url: str) -> dict:
             "/api/v1/suggest": {"get": _suggest_get(), "post": _suggest_post()},
             "/api/v1/tickets": {"post": _tickets_post()},
             "/api/v1/articles/{slug}": {"get": _article_get()},
+            "/api/v1/agent/suggest": {"post": _agent_suggest()},
+            "/api/v1/agent/tickets": {"get": _agent_tickets()},
+            "/api/v1/agent/tickets/{ticket_id}": {"get": _agent_ticket()},
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": {**_schemas(), **_agent_schemas()},
+            "securitySchemes": {"agentToken": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 
@@ -90,6 +96,128 @@ def _tickets_post() -> dict:
         "responses": {
             "201": _json("Stored; delivery follows", "TicketCreated"),
             **errors(400, 413, 415, 429, 503),
+        },
+    }
+
+
+AGENT_ONLY = [{"agentToken": []}]
+
+
+def _agent_suggest() -> dict:
+    return {
+        "summary": "Suggested articles for a ticket in any inbox (internal articles included, with excerpts)",
+        "operationId": "agentSuggest",
+        "security": AGENT_ONLY,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentSuggestRequest"}}},
+        },
+        "responses": {
+            "200": _json("Suggestions, leaving out what the customer was already shown", "AgentSuggestResponse"),
+            **errors(400, 401, 413, 415, 429),
+        },
+    }
+
+
+def _agent_tickets() -> dict:
+    return {
+        "summary": "Tickets received by kb, newest first",
+        "operationId": "agentTickets",
+        "security": AGENT_ONLY,
+        "parameters": [
+            _param("status", {"type": "string", "enum": ["open", "answered", "closed"]}),
+            _param("q", {"type": "string", "maxLength": 200}),
+            _param("page", {"type": "integer", "minimum": 1, "default": 1}),
+            _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+        ],
+        "responses": {"200": _json("One page of tickets", "TicketList"), **errors(400, 401, 429)},
+    }
+
+
+def _agent_ticket() -> dict:
+    return {
+        "summary": "One ticket, what its customer was already shown, and the articles to send",
+        "operationId": "agentTicket",
+        "security": AGENT_ONLY,
+        "parameters": [{"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": _json("The ticket and suggestions", "TicketDetail"), **errors(401, 404, 429)},
+    }
+
+
+def _agent_schemas() -> dict:
+    slugs = {"type": "array", "items": {"type": "string"}}
+    agent_suggestion = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Suggestion"},
+            {
+                "type": "object",
+                "required": ["excerpt"],
+                "properties": {
+                    "excerpt": {"type": "string", "description": "Plain text, ready to paste into a reply"},
+                    "internal": {"type": "boolean", "description": "Only for agents: do not send to customers"},
+                },
+            },
+        ]
+    }
+    return {
+        "AgentSuggestRequest": {
+            "type": "object",
+            "properties": {
+                "subject": {"type": "string"},
+                "body": {"type": "string", "description": "subject and body: at most 20000 characters together"},
+                "customer_email": {"type": "string", "maxLength": 320},
+                "url": {"type": "string", "maxLength": 2048},
+                "shown": {**slugs, "maxItems": 50, "description": "Slugs the customer has already seen"},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 20},
+            },
+        },
+        "AgentSuggestion": agent_suggestion,
+        "AgentSuggestResponse": {
+            "type": "object",
+            "required": ["suggestions", "already_shown"],
+            "properties": {
+                "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/AgentSuggestion"}},
+                "already_shown": {**slugs, "description": "Left out: shown to this customer before"},
+            },
+        },
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "created_at", "name", "email", "subject", "message", "source", "shown", "status"],
+            "properties": {
+                "id": {"type": "integer"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": ["string", "null"], "format": "date-time"},
+                "name": {"type": "string"},
+                "email": {"type": "string"},
+                "subject": {"type": "string"},
+                "message": {"type": "string"},
+                "url": {"type": ["string", "null"]},
+                "source": {"type": "string", "enum": ["contact_form", "beacon", "api"]},
+                "shown": slugs,
+                "status": {"type": "string", "enum": ["open", "answered", "closed"]},
+                "resolved_article": {"type": ["string", "null"]},
+                "resolved_by": {"type": ["string", "null"]},
+            },
+        },
+        "TicketList": {
+            "type": "object",
+            "required": ["tickets", "total", "page", "pages", "counts"],
+            "properties": {
+                "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}},
+                "total": {"type": "integer"},
+                "page": {"type": "integer"},
+                "pages": {"type": "integer"},
+                "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            },
+        },
+        "TicketDetail": {
+            "type": "object",
+            "required": ["ticket", "already_shown", "suggestions"],
+            "properties": {
+                "ticket": {"$ref": "#/components/schemas/Ticket"},
+                "already_shown": slugs,
+                "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/AgentSuggestion"}},
+            },
         },
     }
 

@@ -134,7 +134,7 @@ def test_openapi_document_is_valid_and_matches_the_routes(client, app):
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
     routes = {
-        r.rule.replace("<slug>", "{slug}")
+        r.rule.replace("<slug>", "{slug}").replace("<int:ticket_id>", "{ticket_id}")
         for r in app.url_map.iter_rules()
         if r.rule.startswith("/api/v1/") and "openapi" not in r.rule
     }

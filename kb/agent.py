@@ -1,0 +1,115 @@
+"""The agent inbox in kb: sign-in, the ticket list, and each ticket with the articles to send."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from kb import auth, inbox, tickets
+from kb.indexes import get_build
+from kb.meta import base_url
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+MAX_SEARCH = 200
+
+
+@bp.get("/sign-in")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(auth.safe_next(request.args.get("next"), url_for("agent.ticket_list")))
+    return render_template("agent/sign_in.html", email="", error=None, next=request.args.get("next", ""))
+
+
+@bp.post("/sign-in")
+def sign_in_post():
+    email = request.form.get("email", "")[:320]
+    password = request.form.get("password", "")[:1000]
+    target = request.form.get("next", "")
+    agent = auth.authenticate(email, password)
+    if agent is None:
+        error = "That e-mail and password do not match an agent account."
+        return render_template("agent/sign_in.html", email=email, error=error, next=target), 401
+    login_user(agent)
+    return redirect(auth.safe_next(target, url_for("agent.ticket_list")), code=303)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    flash("You are signed out.", "agent")
+    return redirect(url_for("agent.sign_in"), code=303)
+
+
+@bp.get("/")
+@auth.agent_required
+def ticket_list():
+    status = request.args.get("status") or None
+    if status not in (None, *inbox.STATUSES):
+        status = None
+    query = request.args.get("q", "")[:MAX_SEARCH].strip()
+    page = request.args.get("page", "1")
+    listing = inbox.list_tickets(status=status, query=query, page=int(page) if page.isdigit() else 1)
+    return render_template("agent/tickets.html", listing=listing, status=status, query=query)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@auth.agent_required
+def ticket(ticket_id: int):
+    found = tickets.get(ticket_id)
+    if found is None:
+        abort(404, description=f"There is no ticket #{ticket_id}.")
+    site = get_build().site
+    suggestions, shown = inbox.suggest_for_customer(
+        found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
+    )
+    return render_template(
+        "agent/ticket.html",
+        ticket=found,
+        shown=[_article_link(site, slug) for slug in shown],
+        suggestions=suggestions,
+        resolved=_article_link(site, found["resolved_article"]) if found["resolved_article"] else None,
+        statuses=inbox.STATUSES,
+        base=base_url(),
+    )
+
+
+def _article_link(site, slug: str) -> dict:
+    """Title and link of an article, or just its slug when it no longer exists."""
+    page = site.pages.get(slug)
+    if page is None:
+        return {"slug": slug, "title": slug, "url": None, "internal": False}
+    return {"slug": slug, "title": page.title, "url": page.url, "internal": page.status == "internal"}
+
+
+@bp.post("/tickets/<int:ticket_id>/status")
+@auth.agent_required
+def change_status(ticket_id: int):
+    status = request.form.get("status", "")
+    try:
+        changed = inbox.set_status(ticket_id, status)
+    except inbox.InboxError as e:
+        abort(400, description=str(e))
+    if not changed:
+        abort(404, description=f"There is no ticket #{ticket_id}.")
+    flash(f"Ticket #{ticket_id} is now {status}.", "agent")
+    return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
+
+
+@bp.post("/tickets/<int:ticket_id>/resolved")
+@auth.agent_required
+def mark_resolved(ticket_id: int):
+    slug = request.form.get("article", "").strip() or None
+    if slug is not None and slug not in get_build().site.pages:
+        abort(400, description=f"There is no article {slug!r}.")
+    if not inbox.mark_resolved(ticket_id, slug, current_user.email):
+        abort(404, description=f"There is no ticket #{ticket_id}.")
+    current_app.logger.info("ticket %s resolved by article %s (%s)", ticket_id, slug, current_user.email)
+    flash("Marked as the article that resolved this ticket." if slug else "Resolving article cleared.", "agent")
+    return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
+
+
+def init_app(app) -> None:
+    from kb import protect
+
+    app.register_blueprint(bp)
+    protect.limit_sign_in(app, sign_in_post)

@@ -1,0 +1,296 @@
+"""Who may see agent and admin pages: agent accounts (signed-in sessions) and API tokens (integrations).
+
+Accounts live in the database, added with ``kb agents add`` or declared in ``KB_AGENTS``; passwords are
+hashed with Werkzeug (scrypt). API tokens are random strings shown once; only their SHA-256 is stored.
+``KB_AGENT_TOKENS`` and ``KB_ADMIN_TOKEN`` declare tokens in configuration instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, g, redirect, request, url_for
+from flask_login import LoginManager, UserMixin, current_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.db import agents, api_tokens, get_engine
+from kb.errors import APIError
+
+ROLES = ("agent", "admin")
+MIN_PASSWORD = 10
+MIN_TOKEN = 16
+# Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("kb-dummy-password")
+
+
+class AccountError(ValueError):
+    """A bad account or token request, said so that the CLI can show it as is."""
+
+
+@dataclass
+class Agent(UserMixin):
+    id: int
+    email: str
+    name: str
+    role: str
+    password_hash: str
+
+    def get_id(self) -> str:
+        # The hash's tail in the session id: a changed password or a removed account ends every session.
+        return f"{self.id}.{self.password_hash[-16:]}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is too short (at least {MIN_PASSWORD} characters)")
+
+
+def _agent(row) -> Agent:
+    return Agent(row.id, row.email, row.name, row.role, row.password_hash)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def add_agent(
+    email: str, password: str, *, name: str = "", role: str = "agent", source: str = "cli", engine=None
+) -> Agent:
+    """Create the account, or update its password, name and role when the e-mail already has one."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    check_password(password)
+    return _upsert(normalize_email(email), hash_password(password), name, role, source, engine or get_engine())
+
+
+def _upsert(email: str, password_hash: str, name: str, role: str, source: str, engine) -> Agent:
+    values = {"name": name, "password_hash": password_hash, "role": role, "source": source}
+    with engine.begin() as conn:
+        updated = conn.execute(agents.update().where(agents.c.email == email).values(**values)).rowcount
+        if not updated:
+            conn.execute(agents.insert().values(email=email, created_at=dt.datetime.now(dt.UTC), **values))
+        row = conn.execute(sa.select(agents).where(agents.c.email == email)).first()
+    return _agent(row)
+
+
+def remove_agent(email: str, engine=None) -> bool:
+    with (engine or get_engine()).begin() as conn:
+        return bool(conn.execute(agents.delete().where(agents.c.email == normalize_email(email))).rowcount)
+
+
+def list_agents(engine=None) -> list[dict]:
+    with (engine or get_engine()).connect() as conn:
+        rows = conn.execute(sa.select(agents).order_by(agents.c.email)).mappings().all()
+    return [{k: v for k, v in row.items() if k != "password_hash"} for row in rows]
+
+
+def load_agent(session_id: str) -> Agent | None:
+    agent_id, _, tail = session_id.partition(".")
+    if not agent_id.isdigit():
+        return None
+    with get_engine().connect() as conn:
+        row = conn.execute(sa.select(agents).where(agents.c.id == int(agent_id))).first()
+    if row is None or not hmac.compare_digest(row.password_hash[-16:], tail):
+        return None
+    return _agent(row)
+
+
+def authenticate(email: str, password: str) -> Agent | None:
+    """The agent with this e-mail and password, or None (in about the same time either way)."""
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        email = ""
+    with get_engine().connect() as conn:
+        row = conn.execute(sa.select(agents).where(agents.c.email == email)).first() if email else None
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row.password_hash, password):
+        return None
+    with get_engine().begin() as conn:
+        conn.execute(agents.update().where(agents.c.id == row.id).values(last_sign_in_at=dt.datetime.now(dt.UTC)))
+    return _agent(row)
+
+
+def parse_config_agents(value: str) -> list[tuple[str, str]]:
+    """``KB_AGENTS``: comma-separated ``email=password-hash`` pairs (hashes from ``kb agents hash``)."""
+    pairs = []
+    for item in str(value or "").split(","):
+        if not item.strip():
+            continue
+        email, sep, password_hash = item.strip().partition("=")
+        if not sep or not password_hash.strip():
+            raise AccountError(f"{item.strip()!r} is not email=password-hash")
+        if not password_hash.strip().startswith(("scrypt:", "pbkdf2:")):
+            raise AccountError(f"the password of {email.strip()} is not a hash from `kb agents hash`")
+        pairs.append((normalize_email(email), password_hash.strip()))
+    return pairs
+
+
+def sync_config_agents(config, engine) -> None:
+    """Make the accounts in ``KB_AGENTS`` exist with their hashes; drop config accounts no longer listed."""
+    declared = parse_config_agents(config.get("AGENTS", ""))
+    for email, password_hash in declared:
+        _upsert(email, password_hash, "", "agent", "config", engine)
+    emails = [email for email, _ in declared]
+    with engine.begin() as conn:
+        conn.execute(agents.delete().where(agents.c.source == "config", agents.c.email.not_in(emails)))
+
+
+# API tokens
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(name: str, role: str = "agent", engine=None) -> str:
+    """A new token (``kb_`` and 43 random characters); only its hash is kept, so show it now."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise AccountError("give the token a name of 1 to 100 characters (who or what uses it)")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    token = "kb_" + secrets.token_urlsafe(32)
+    with (engine or get_engine()).begin() as conn:
+        if conn.execute(sa.select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
+            raise AccountError(f"a token called {name!r} exists; revoke it first or choose another name")
+        conn.execute(
+            api_tokens.insert().values(
+                name=name, token_hash=_digest(token), role=role, created_at=dt.datetime.now(dt.UTC)
+            )
+        )
+    return token
+
+
+def revoke_token(name: str, engine=None) -> bool:
+    with (engine or get_engine()).begin() as conn:
+        return bool(conn.execute(api_tokens.delete().where(api_tokens.c.name == name.strip())).rowcount)
+
+
+def list_tokens(engine=None) -> list[dict]:
+    with (engine or get_engine()).connect() as conn:
+        rows = conn.execute(sa.select(api_tokens).order_by(api_tokens.c.name)).mappings().all()
+    return [{k: v for k, v in row.items() if k != "token_hash"} for row in rows]
+
+
+def config_tokens(config) -> dict[str, str]:
+    """Tokens declared in configuration, each with its role."""
+    found = {t.strip(): "agent" for t in str(config.get("AGENT_TOKENS") or "").split(",") if t.strip()}
+    admin = str(config.get("ADMIN_TOKEN") or "").strip()
+    if admin:
+        found[admin] = "admin"
+    return found
+
+
+def token_role(token: str) -> str | None:
+    """The role a bearer token grants, or None when it is not a valid token."""
+    for known, role in config_tokens(current_app.config).items():
+        if hmac.compare_digest(known.encode(), token.encode()):
+            return role
+    with get_engine().begin() as conn:
+        row = conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == _digest(token))).first()
+        if row is None:
+            return None
+        conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=dt.datetime.now(dt.UTC)))
+    return row.role
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def require_token(role: str = "agent") -> str:
+    """The caller's role from its bearer token; a 401/403 JSON error otherwise. Never lets data through."""
+    token = bearer_token()
+    challenge = {"WWW-Authenticate": 'Bearer realm="kb"'}
+    if token is None:
+        raise APIError(
+            "this endpoint needs an API token: send `Authorization: Bearer <token>`",
+            status=401,
+            code="unauthorized",
+            headers=challenge,
+        )
+    granted = token_role(token) if len(token) <= 200 else None
+    if granted is None:
+        raise APIError("the API token is not valid", status=401, code="invalid_token", headers=challenge)
+    if role == "admin" and granted != "admin":
+        raise APIError("this endpoint needs an admin token", status=403, code="forbidden")
+    g.token_role = granted
+    return granted
+
+
+def token_required(role: str = "agent"):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            require_token(role)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def agent_required(view=None, *, role: str = "agent"):
+    """Signed-in agents only (admins with ``role="admin"``); others go to the sign-in page."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("agent.sign_in", next=request.full_path.rstrip("?")))
+            if role == "admin" and not current_user.is_admin:
+                from flask import abort
+
+                abort(403, description="This page is for kb administrators.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
+
+
+def is_agent() -> bool:
+    return bool(current_user and current_user.is_authenticated)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def init_app(app) -> None:
+    manager = LoginManager(app)
+    manager.login_view = "agent.sign_in"
+    manager.login_message = "Please sign in to see this page."
+    manager.login_message_category = "agent"
+    manager.user_loader(load_agent)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    sync_config_agents(app.config, app.extensions["kb"]["engine"])
+    app.context_processor(lambda: {"is_agent": is_agent()})

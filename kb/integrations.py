@@ -1,0 +1,138 @@
+"""Suggested articles inside other inboxes: a Help Scout dynamic app, and a signed webhook for any helpdesk.
+
+Both are called server to server, so they are authenticated by a shared secret (an HMAC of the raw body)
+or an agent token rather than by a session, and are exempt from CSRF.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+import bleach
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from kb import auth, inbox
+from kb.errors import APIError
+from kb.meta import base_url
+from suggest.api import json_body
+
+bp = Blueprint("integrations", __name__, url_prefix="/integrations")
+HELPSCOUT_LIMIT = 5
+
+
+def helpscout_signature(body: bytes, secret: str) -> str:
+    """What Help Scout sends in X-HelpScout-Signature: base64 of HMAC-SHA1 of the raw body."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha1).digest()).decode("ascii")
+
+
+def webhook_signature(body: bytes, secret: str) -> str:
+    """What a sender puts in X-KB-Signature: ``sha256=`` and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def _check_signature(header: str, expected_for, secret_name: str) -> None:
+    secret = current_app.config.get(secret_name) or ""
+    if not secret:
+        raise APIError(f"this integration is off: set KB_{secret_name} to turn it on", status=403, code="disabled")
+    given = request.headers.get(header)
+    if not given:
+        raise APIError(f"the {header} header is missing", status=401, code="unauthorized")
+    if not hmac.compare_digest(given.strip().encode(), expected_for(request.get_data(), secret).encode()):
+        raise APIError(f"the {header} header does not match the body", status=403, code="bad_signature")
+
+
+@bp.post("/helpscout")
+def helpscout():
+    """Help Scout's dynamic app: the conversation in, ``{"html": ...}`` with suggested articles out."""
+    _check_signature("X-HelpScout-Signature", helpscout_signature, "HELPSCOUT_SECRET")
+    body = json_body()
+    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
+    customer = body.get("customer") if isinstance(body.get("customer"), dict) else {}
+    subject = _text(ticket.get("subject"))
+    thread = _first_thread_text(ticket)
+    if not (subject or thread):
+        html = render_template("integrations/helpscout.html", suggestions=[], shown=[], waiting=True)
+        return jsonify({"html": html})
+    suggestions, shown = inbox.suggest_for_customer(
+        subject, thread, email=_customer_email(customer), limit=HELPSCOUT_LIMIT
+    )
+    site_pages = _pages()
+    html = render_template(
+        "integrations/helpscout.html",
+        suggestions=suggestions,
+        shown=[site_pages[s] for s in shown if s in site_pages],
+        base=base_url(),
+        waiting=False,
+    )
+    return jsonify({"html": html})
+
+
+def _pages():
+    from kb.indexes import get_build
+
+    return get_build().site.pages
+
+
+def _text(value, limit: int = 10_000) -> str:
+    """Plain text from a Help Scout field, which may hold HTML (thread bodies do)."""
+    if not isinstance(value, str):
+        return ""
+    return " ".join(bleach.clean(value[: limit * 2], tags=[], strip=True).split())[:limit]
+
+
+def _first_thread_text(ticket: dict) -> str:
+    threads = ticket.get("threads")
+    if isinstance(threads, list) and threads and isinstance(threads[-1], dict):
+        # Help Scout lists threads newest first: the customer's first message is the last one.
+        first = threads[-1]
+        return _text(first.get("body") or first.get("text") or "")
+    return _text(ticket.get("preview") or "")
+
+
+def _customer_email(customer: dict) -> str | None:
+    email = customer.get("email")
+    if isinstance(email, str) and email:
+        return email[:320]
+    emails = customer.get("emails")
+    if isinstance(emails, list) and emails:
+        first = emails[0]
+        value = first.get("value") if isinstance(first, dict) else first
+        return value[:320] if isinstance(value, str) else None
+    return None
+
+
+@bp.post("/webhook")
+def webhook():
+    """A ticket from any helpdesk (agent token or X-KB-Signature); answers with suggested articles."""
+    if auth.bearer_token() is not None:
+        auth.require_token("agent")
+    else:
+        _check_signature("X-KB-Signature", webhook_signature, "WEBHOOK_SECRET")
+    body = json_body()
+    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else body
+    from suggest.agent_api import read_ticket
+
+    fields = read_ticket(_normalized(ticket))
+    suggestions, shown = inbox.suggest_for_customer(**fields)
+    return jsonify(
+        {
+            "ticket_id": ticket.get("id") if isinstance(ticket.get("id"), (str, int)) else None,
+            "suggestions": [s.to_dict() for s in suggestions],
+            "already_shown": shown,
+        }
+    )
+
+
+def _normalized(ticket: dict) -> dict:
+    """Accept the names other helpdesks use: ``description``/``text``/``message`` for body, ``email``."""
+    data = dict(ticket)
+    for alias in ("description", "text", "message"):
+        if data.get("body") is None and isinstance(data.get(alias), str):
+            data["body"] = data[alias]
+    if data.get("customer_email") is None and isinstance(data.get("email"), str):
+        data["customer_email"] = data["email"]
+    if isinstance(data.get("body"), str):
+        data["body"] = _text(data["body"], 20_000)
+    return data

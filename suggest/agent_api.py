@@ -1,0 +1,91 @@
+"""The agent API under /api/v1/agent: suggestions for any inbox, and kb's tickets. Bearer tokens only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from kb import auth, inbox, tickets
+from kb.errors import APIError
+from suggest.api import MAX_SUGGEST_LIMIT, MAX_TEXT, MAX_URL, field, int_arg, json_body
+
+bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
+
+
+@bp.before_request
+def require_agent_token():
+    if request.method != "OPTIONS":
+        auth.require_token("agent")
+
+
+@bp.post("/suggest")
+def suggest():
+    body = json_body()
+    ticket = read_ticket(body)
+    found, already = inbox.suggest_for_customer(**ticket)
+    return jsonify({"suggestions": [s.to_dict() for s in found], "already_shown": already})
+
+
+def read_ticket(body: dict) -> dict:
+    """The fields of a ticket from another inbox, checked: subject, body, customer_email, url, shown, limit."""
+    subject = field(body, "subject", str, default="")
+    text = field(body, "body", str, default="")
+    email = field(body, "customer_email", str, default=None)
+    url = field(body, "url", str, default=None)
+    shown = field(body, "shown", list, default=[])
+    limit = field(body, "limit", int, default=None)
+    if len(subject) + len(text) > MAX_TEXT:
+        raise APIError(
+            f"`subject` and `body` are too long (at most {MAX_TEXT} characters together)",
+            status=413,
+            code="text_too_long",
+        )
+    if url is not None and len(url) > MAX_URL:
+        raise APIError(f"`url` is too long (at most {MAX_URL} characters)", code="invalid_field")
+    if email is not None and len(email) > 320:
+        raise APIError("`customer_email` is too long (at most 320 characters)", code="invalid_field")
+    if len(shown) > 50 or not all(isinstance(s, str) and len(s) <= 200 for s in shown):
+        raise APIError("`shown` must be a list of at most 50 article slugs", code="invalid_field")
+    if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
+        raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
+    if not (subject.strip() or text.strip() or url):
+        raise APIError("give the ticket's `subject` or `body` (or the `url` it came from)", code="missing_field")
+    return {"subject": subject, "body": text, "email": email, "url": url, "shown": shown, "limit": limit}
+
+
+@bp.get("/tickets")
+def ticket_list():
+    status = request.args.get("status") or None
+    if status is not None and status not in inbox.STATUSES:
+        raise APIError(f"`status` must be one of {', '.join(inbox.STATUSES)}, got {status!r}", code="invalid_parameter")
+    query = request.args.get("q", "")
+    if len(query) > 200:
+        raise APIError("`q` is too long (at most 200 characters)", code="query_too_long")
+    page = int_arg("page", 1, 1, 100_000)
+    per_page = int_arg("per_page", inbox.PER_PAGE, 1, 100)
+    listing = inbox.list_tickets(status=status, query=query, page=page, per_page=per_page)
+    return jsonify(
+        {
+            "tickets": [inbox.ticket_to_dict(t) for t in listing.tickets],
+            "total": listing.total,
+            "page": listing.page,
+            "pages": listing.pages,
+            "counts": listing.counts,
+        }
+    )
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket_detail(ticket_id: int):
+    found = tickets.get(ticket_id)
+    if found is None:
+        raise APIError(f"there is no ticket {ticket_id}", status=404, code="not_found")
+    suggestions, already = inbox.suggest_for_customer(
+        found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
+    )
+    return jsonify(
+        {
+            "ticket": inbox.ticket_to_dict(found),
+            "already_shown": already,
+            "suggestions": [s.to_dict() for s in suggestions],
+        }
+    )
