@@ -112,4 +112,4 @@ def init_app(app) -> None:
     from kb import protect
 
     app.register_blueprint(bp)
-    protect.limit_sign_in(app, sign_in_post)
+    protect.limit_sign_in(app, "agent.sign_in_post")

@@ -48,7 +48,7 @@ def limit_blueprint(app, blueprint) -> None:
 SIGN_IN_RATE = "10/minute"
 
 
-def limit_sign_in(app, view) -> None:
+def limit_sign_in(app, endpoint: str) -> None:
     """Password guessing: a few sign-in attempts per client per minute (off only when RATE_LIMIT is off)."""
     limiter: Limiter = app.extensions["kb"]["limiter"]
-    limiter.limit(SIGN_IN_RATE, exempt_when=_off)(view)
+    app.view_functions[endpoint] = limiter.limit(SIGN_IN_RATE, exempt_when=_off)(app.view_functions[endpoint])

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from kb import create_app
 from kb.build import build_index
+from kb.db import metadata
 
 TESTS = Path(__file__).parent
 ARTICLES = TESTS / "articles"
@@ -85,6 +87,40 @@ def articles_copy(tmp_path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(ARTICLES, target)
     return target
+
+
+POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> bool:
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """The same test on SQLite and on PostgreSQL (emptied first); PostgreSQL must be up in CI."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    if not postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        pytest.skip("PostgreSQL is not reachable")
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+        tables = [t.name for t in metadata.sorted_tables if t.name in present]
+        if tables:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return POSTGRES_URL
 
 
 def csrf_token(html: str) -> str:

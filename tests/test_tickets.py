@@ -1,46 +1,19 @@
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from kb import create_app, outbox, tickets
 from kb.db import get_engine
 from tests.conftest import csrf_token, make_config
 
-POSTGRES_URL = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-
-def postgres_available() -> bool:
-    engine = sa.create_engine(POSTGRES_URL)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        return True
-    except Exception:
-        return False
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ticket_app(request, built_data_dir, tmp_path, receiver):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    else:
-        if not postgres_available():
-            if os.environ.get("CI"):
-                pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-            pytest.skip("PostgreSQL is not reachable")
-        url = POSTGRES_URL
-    app = create_app(make_config(built_data_dir, DATABASE_URL=url, TICKET_WEBHOOK_URL=receiver.url))
-    if request.param == "postgresql":
-        with get_engine_of(app).begin() as conn:
-            conn.execute(sa.text("TRUNCATE outbox, tickets, events RESTART IDENTITY"))
+@pytest.fixture
+def ticket_app(database_url, built_data_dir, receiver):
+    app = create_app(make_config(built_data_dir, DATABASE_URL=database_url, TICKET_WEBHOOK_URL=receiver.url))
     yield app
     get_engine_of(app).dispose()
 
