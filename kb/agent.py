@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from kb import auth, inbox, tickets
+from kb import auth, events, inbox, tickets
 from kb.indexes import get_build
 from kb.meta import base_url
 
@@ -62,6 +62,8 @@ def ticket(ticket_id: int):
     suggestions, shown = inbox.suggest_for_customer(
         found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
     )
+    if suggestions:
+        events.record("suggestion_shown", surface="agent", articles=[s.slug for s in suggestions], ticket_id=ticket_id)
     return render_template(
         "agent/ticket.html",
         ticket=found,

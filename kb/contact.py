@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from kb import tickets
+from kb import events, tickets
 from kb.suggesting import run_suggest
 
 bp = Blueprint("contact", __name__)
@@ -13,17 +15,32 @@ bp = Blueprint("contact", __name__)
 
 @bp.get("/contact")
 def form():
-    values = {"subject": request.args.get("subject", "")[:300]}
-    return render_template("help/contact.html", values=values, errors={}, suggestions=_suggest(values["subject"]))
+    values = {"subject": request.args.get("subject", "")[:300], "session": secrets.token_urlsafe(12)}
+    suggestions = _suggest(values["subject"])
+    if suggestions:
+        shown_now(suggestions, values["session"])
+    return render_template("help/contact.html", values=values, errors={}, suggestions=suggestions)
+
+
+def shown_now(suggestions, session: str) -> None:
+    events.record("suggestion_shown", surface="contact_form", session=session, articles=[s.slug for s in suggestions])
 
 
 @bp.post("/contact")
 def submit():
     values = {k: request.form.get(k, "") for k in ("name", "email", "subject", "message")}
+    values["session"] = request.form.get("session", "")[:64]
     shown = [s for s in request.form.get("shown", "").split(",") if s][:50]
     try:
         ticket = tickets.check({**values, "shown": shown, "url": request.referrer or None})
         ticket_id = tickets.create(ticket, "contact_form", current_app.config)
+        events.record(
+            "ticket_submitted",
+            surface="contact_form",
+            session=values["session"] or None,
+            ticket_id=ticket_id,
+            shown=list(ticket.shown),
+        )
     except tickets.TicketInvalid as e:
         return _again(values, e.problems, 400)
     except SQLAlchemyError:

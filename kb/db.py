@@ -23,6 +23,17 @@ events = sa.Table(
     sa.Column("article", sa.String(200)),
     sa.Column("query", sa.String(1000)),
     sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("results", sa.Integer),  # searches: how many results
+    sa.Column("position", sa.Integer),  # clicks: 1-based rank of what was clicked
+    sa.Column("session", sa.String(64), index=True),  # beacon / contact form conversation, for deflection
+    sa.Column("visitor", sa.String(32)),  # salted hash of address and browser; the salt changes daily
+)
+
+daily_salts = sa.Table(
+    "daily_salts",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("salt", sa.String(64), nullable=False),
 )
 
 tickets = sa.Table(

@@ -1,44 +1,260 @@
-"""Recording what customers do (votes, searches, views) in the database given by ``DATABASE_URL``.
+"""Recording what customers do (searches, clicks, views, votes, suggestions, tickets) for the analytics.
 
-Recording must never break a page: a storage failure is logged and the request goes on.
+Recording never slows or breaks a page: events go into an in-process queue that a background thread writes
+in batches, one transaction per batch. When the database is down, a batch is kept and retried (up to a bound);
+the page has long been served. No IP address is stored: at most a hash of address and browser salted with a
+random salt that is replaced every day, enough to count unique visitors per day and no more. Bots are not
+recorded at all.
 """
 
 from __future__ import annotations
 
+import atexit
+import collections
 import datetime as dt
+import hashlib
 import logging
+import os
+import re
+import secrets
+import threading
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context, request
 
-from kb.db import events, get_engine
+from kb.db import daily_salts, events
 
 log = logging.getLogger(__name__)
 
+TYPES = (
+    "search",
+    "search_click",
+    "view",
+    "helpful",
+    "suggestion_shown",
+    "suggestion_clicked",
+    "ticket_submitted",
+    "ticket_resolved",
+)
+SURFACES = ("help_center", "beacon", "contact_form", "agent", "api")
+MAX_QUEUE = 50_000
+FLUSH_INTERVAL = 1.0
+BATCH = 500
+# Crawlers, link previews, uptime monitors, scripts and headless browsers: not customers.
+BOT_RE = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|monitor|pingdom|uptime|"
+    r"curl/|wget/|python-requests|python-urllib|httpx|aiohttp|go-http-client|okhttp|java/|libwww|headless|"
+    r"lighthouse|phantomjs|scrapy",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str | None) -> bool:
+    return bool(user_agent) and bool(BOT_RE.search(user_agent))
+
 
 def record(
-    type_: str, *, surface: str = "help_center", article: str | None = None, query: str | None = None, **data
+    type_: str,
+    *,
+    surface: str = "help_center",
+    article: str | None = None,
+    query: str | None = None,
+    results: int | None = None,
+    position: int | None = None,
+    session: str | None = None,
+    **data,
 ) -> bool:
-    """Store one event. Returns False (and logs) when storage fails; never raises."""
-    row = {
-        "type": type_,
-        "created_at": dt.datetime.now(dt.UTC),
-        "surface": surface,
-        "article": article,
-        "query": query,
-        "data": data,
-    }
+    """Queue one event; False when it is not recorded (a bot, or the queue is full). Never raises."""
     try:
-        with get_engine().begin() as conn:
-            conn.execute(events.insert().values(**row))
-    except sa.exc.SQLAlchemyError:
+        if has_request_context() and is_bot(request.user_agent.string):
+            return False
+        row = {
+            "type": type_,
+            "created_at": dt.datetime.now(dt.UTC),
+            "surface": surface,
+            "article": article[:200] if article else None,
+            "query": query[:1000] if query else None,
+            "results": results,
+            "position": position,
+            "session": session[:64] if session else None,
+            "visitor": visitor_hash() if has_request_context() else None,
+            "data": {k: v for k, v in data.items() if v is not None},
+        }
+        return writer().put(row)
+    except Exception:  # analytics must never take a page down with it
         log.exception("could not record a %s event", type_)
         return False
-    return True
+
+
+def writer() -> EventWriter:
+    state = current_app.extensions["kb"]
+    current = state.get("event_writer")
+    if current is None or current.pid != os.getpid():  # a forked worker starts its own writer
+        current = state["event_writer"] = EventWriter(state["engine"])
+    return current
+
+
+def flush() -> int:
+    """Write what this process has queued now (before computing figures, in tests, at exit)."""
+    state = current_app.extensions["kb"]
+    current = state.get("event_writer")
+    return current.flush() if current is not None and current.pid == os.getpid() else 0
+
+
+class EventWriter:
+    """A queue of events and the daemon thread that writes them in batches."""
+
+    def __init__(self, engine: sa.Engine, interval: float = FLUSH_INTERVAL):
+        self.engine = engine
+        self.interval = interval
+        self.pid = os.getpid()
+        self.queue: collections.deque[dict] = collections.deque()
+        self.flush_lock = threading.Lock()
+        self.wake = threading.Event()
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._run, name="kb-events", daemon=True)
+        self.thread.start()
+        atexit.register(self.flush)
+
+    def put(self, row: dict) -> bool:
+        if len(self.queue) >= MAX_QUEUE:
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.warning("the event queue is full (the database may be down); %d events dropped", self.dropped)
+            return False
+        self.queue.append(row)
+        if len(self.queue) >= BATCH:
+            self.wake.set()
+        return True
+
+    def flush(self) -> int:
+        with self.flush_lock:
+            written = 0
+            while self.queue:
+                batch = [self.queue.popleft() for _ in range(min(BATCH, len(self.queue)))]
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(events.insert(), batch)
+                except sa.exc.SQLAlchemyError:
+                    log.exception("could not write %d events; will retry", len(batch))
+                    self.queue.extendleft(reversed(batch))
+                    break
+                written += len(batch)
+            return written
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(self.interval)
+            self.wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                log.exception("the event writer failed; retrying")
+
+
+# Unique visitors without storing addresses
+
+
+def visitor_hash() -> str | None:
+    """A salted hash of the client's address and browser; the salt is random and replaced every day."""
+    salt = todays_salt()
+    if salt is None:
+        return None
+    address = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
+    material = f"{salt}|{address}|{request.user_agent.string}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def todays_salt() -> str | None:
+    today = dt.datetime.now(dt.UTC).date()
+    state = current_app.extensions["kb"]
+    cached = state.get("visitor_salt")
+    if cached and cached[0] == today:
+        return cached[1]
+    try:
+        salt = _load_or_create_salt(state["engine"], today)
+    except sa.exc.SQLAlchemyError:
+        log.warning("no visitor salt for today (database unreachable); visitors are not counted meanwhile")
+        return None
+    state["visitor_salt"] = (today, salt)
+    return salt
+
+
+def _load_or_create_salt(engine: sa.Engine, today: dt.date) -> str:
+    with engine.begin() as conn:
+        conn.execute(daily_salts.delete().where(daily_salts.c.day < today))  # yesterday's hashes stay unlinkable
+        found = conn.execute(sa.select(daily_salts.c.salt).where(daily_salts.c.day == today)).scalar()
+    if found:
+        return found
+    try:
+        with engine.begin() as conn:
+            conn.execute(daily_salts.insert().values(day=today, salt=secrets.token_hex(32)))
+    except sa.exc.IntegrityError:
+        pass  # another worker made today's salt first: use theirs
+    with engine.connect() as conn:
+        return conn.execute(sa.select(daily_salts.c.salt).where(daily_salts.c.day == today)).scalar_one()
 
 
 def count(type_: str, **where) -> int:
+    flush()
     query = sa.select(sa.func.count()).select_from(events).where(events.c.type == type_)
     for column, value in where.items():
         query = query.where(events.c[column] == value)
-    with get_engine().connect() as conn:
+    with current_app.extensions["kb"]["engine"].connect() as conn:
         return conn.execute(query).scalar_one()
+
+
+# Events reported by browsers (the beacon, search-as-you-type, the contact form, agent copy buttons)
+
+CLIENT_TYPES = ("search", "search_click", "suggestion_shown", "suggestion_clicked")
+MAX_CLIENT_EVENTS = 20
+
+
+class EventInvalid(ValueError):
+    pass
+
+
+def record_client_events(payload) -> int:
+    """Check a batch ``{"events": [...]}`` sent by a page, then queue it; raise on the first bad event."""
+    items = payload.get("events") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_CLIENT_EVENTS:
+        raise EventInvalid(f'send {{"events": [...]}} with 1 to {MAX_CLIENT_EVENTS} events')
+    checked = [_client_event(i, item) for i, item in enumerate(items)]
+    return sum(record(**event) for event in checked)
+
+
+def _client_event(index: int, item) -> dict:
+    where = f"events[{index}]"
+    if not isinstance(item, dict):
+        raise EventInvalid(f"{where} must be an object")
+    type_ = item.get("type")
+    if type_ not in CLIENT_TYPES:
+        raise EventInvalid(f"{where}.type must be one of {', '.join(CLIENT_TYPES)}")
+    surface = item.get("surface", "help_center")
+    if surface not in SURFACES:
+        raise EventInvalid(f"{where}.surface must be one of {', '.join(SURFACES)}")
+    event = {"type_": type_, "surface": surface}
+    for name, kind, limit in (("query", str, 1000), ("article", str, 200), ("session", str, 64)):
+        value = item.get(name)
+        if value is not None and (not isinstance(value, kind) or len(value) > limit):
+            raise EventInvalid(f"{where}.{name} must be a string of at most {limit} characters")
+        event[name] = value or None
+    for name in ("position", "results"):
+        value = item.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000):
+            raise EventInvalid(f"{where}.{name} must be a whole number from 0 to 10000")
+        event[name] = value
+    articles = item.get("articles")
+    if articles is not None:
+        if (
+            not isinstance(articles, list)
+            or len(articles) > 50
+            or not all(isinstance(a, str) and len(a) <= 200 for a in articles)
+        ):
+            raise EventInvalid(f"{where}.articles must be a list of at most 50 article slugs")
+        event["articles"] = articles
+    if type_ in ("search_click", "suggestion_clicked") and not event["article"]:
+        raise EventInvalid(f"{where}.article is required for a {type_} event")
+    if type_ == "search" and not event["query"]:
+        raise EventInvalid(f"{where}.query is required for a search event")
+    return event

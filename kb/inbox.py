@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from kb import events
 from kb.db import get_engine, tickets
 from kb.suggesting import Suggestion, run_suggest
 
@@ -101,13 +102,18 @@ def mark_resolved(ticket_id: int, slug: str | None, agent_email: str) -> bool:
     """Record which article answered the ticket (None clears it); an open ticket becomes answered."""
     now = dt.datetime.now(dt.UTC)
     with get_engine().begin() as conn:
-        row = conn.execute(sa.select(tickets.c.status).where(tickets.c.id == ticket_id)).first()
+        row = conn.execute(
+            sa.select(tickets.c.status, tickets.c.shown, tickets.c.email).where(tickets.c.id == ticket_id)
+        ).first()
         if row is None:
             return False
         values = {"resolved_article": slug, "resolved_by": agent_email if slug else None, "updated_at": now}
         if slug and row.status == "open":
             values["status"] = "answered"
         conn.execute(tickets.update().where(tickets.c.id == ticket_id).values(**values))
+    if slug:
+        shown = {*(row.shown or []), *shown_to_customer(row.email)}
+        events.record("ticket_resolved", surface="agent", article=slug, ticket_id=ticket_id, shown_before=slug in shown)
     return True
 
 

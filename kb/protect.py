@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 
 from kb.config import origins
 
-PUBLIC_API = r"/api/v1/(search|suggest|tickets|articles/.*)"
+PUBLIC_API = r"/api/v1/(search|suggest|tickets|events|articles/.*)"
 
 
 def init_app(app) -> None:

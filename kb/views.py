@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from kb import events
+from kb.auth import is_agent
 from kb.indexes import get_build
 from kb.meta import base_url
 from kb.searching import run_search
@@ -49,13 +50,13 @@ def article(slug: str):
     )
     if page.status != "published":
         return response, 200, {"Cache-Control": "private, no-store"}
+    if not is_agent():
+        events.record("view", article=page.slug)
     return response
 
 
 def _internal_page_for_agents(site, slug: str):
     """Internal articles are readable by signed-in agents only; to everyone else they do not exist."""
-    from kb.auth import is_agent
-
     page = site.pages.get(slug)
     return page if page is not None and page.status == "internal" and is_agent() else None
 
@@ -108,6 +109,8 @@ def search():
         category = None
     result = run_search(query, category=category) if query else None
     results = result.results if result else []
+    if result is not None and page_number == 1:
+        events.record("search", query=query, results=len(results), mode=result.mode, category=category)
     start = (page_number - 1) * PER_PAGE
     return render_template(
         "help/search.html",
@@ -136,7 +139,7 @@ def inject_site():
 
 
 def init_app(app) -> None:
-    from kb import agent, beacon, contact, errors_web, integrations, meta, protect
+    from kb import admin, agent, beacon, contact, errors_web, integrations, meta, protect
     from suggest import agent_api, api
 
     app.register_blueprint(bp)
@@ -147,6 +150,7 @@ def init_app(app) -> None:
     app.extensions["csrf"].exempt(api.bp)  # JSON API: no cookies, no ambient authority to forge
     app.register_blueprint(api.bp)
     agent.init_app(app)
+    admin.init_app(app)
     for blueprint in (agent_api.bp, integrations.bp):  # authenticated by tokens or signatures, not cookies
         protect.limit_blueprint(app, blueprint)
         app.extensions["csrf"].exempt(blueprint)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb import events
 from kb.errors import APIError
 from kb.searching import run_search
 from kb.suggesting import run_suggest
@@ -53,7 +56,30 @@ def search():
         raise APIError(f"`mode` must be one of {', '.join(MODES)}, got {mode!r}", code="invalid_parameter")
     category = request.args.get("category") or None
     result = run_search(query, mode=mode, limit=limit, category=category)
+    if request.args.get("record") != "0":  # search-as-you-type asks for each keystroke, and reports the final one
+        events.record("search", surface="api", query=query, results=result.total, mode=result.mode)
     return jsonify(result.to_dict())
+
+
+@bp.post("/events")
+def client_events():
+    """What a page saw and did (suggestions shown and clicked, result clicks), sent by navigator.sendBeacon."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise APIError(
+            f"the request body is larger than {limit // 1024} kB", status=413, code="request_entity_too_large"
+        )
+    if request.mimetype not in ("application/json", "text/plain"):  # sendBeacon sends text/plain: no preflight
+        raise APIError("send JSON as application/json or text/plain", status=415, code="unsupported_media_type")
+    try:
+        payload = json.loads(request.get_data(cache=False) or b"null")
+    except ValueError:
+        raise APIError("the request body is not valid JSON", code="invalid_json") from None
+    try:
+        recorded = events.record_client_events(payload)
+    except events.EventInvalid as e:
+        raise APIError(str(e), code="invalid_event") from None
+    return jsonify({"recorded": recorded}), 202
 
 
 @bp.get("/openapi.json")
@@ -127,6 +153,7 @@ def create_ticket():
         error = APIError(f"the ticket was not stored: {e}", code="invalid_ticket")
         return jsonify({"error": {**error.to_dict()["error"], "fields": e.problems}}), 400
     source = body.get("source") if body.get("source") in ("beacon", "api") else "api"
+    session = field(body, "session", str, default=None)
     try:
         ticket_id = tickets.create(ticket, source, current_app.config)
     except SQLAlchemyError:
@@ -137,6 +164,7 @@ def create_ticket():
             code="unavailable",
             headers={"Retry-After": "10"},
         ) from None
+    events.record("ticket_submitted", surface=source, session=session, ticket_id=ticket_id, shown=list(ticket.shown))
     return jsonify({"id": ticket_id, "status": "open"}), 201
 
 

@@ -23,13 +23,18 @@ def document(server_url: str) -> dict:
             "/api/v1/suggest": {"get": _suggest_get(), "post": _suggest_post()},
             "/api/v1/tickets": {"post": _tickets_post()},
             "/api/v1/articles/{slug}": {"get": _article_get()},
+            "/api/v1/events": {"post": _events_post()},
+            "/api/v1/admin/stats": {"get": _admin_stats()},
             "/api/v1/agent/suggest": {"post": _agent_suggest()},
             "/api/v1/agent/tickets": {"get": _agent_tickets()},
             "/api/v1/agent/tickets/{ticket_id}": {"get": _agent_ticket()},
         },
         "components": {
             "schemas": {**_schemas(), **_agent_schemas()},
-            "securitySchemes": {"agentToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "agentToken": {"type": "http", "scheme": "bearer"},
+                "adminToken": {"type": "http", "scheme": "bearer"},
+            },
         },
     }
 
@@ -103,6 +108,68 @@ def _tickets_post() -> dict:
 AGENT_ONLY = [{"agentToken": []}]
 
 
+def _events_post() -> dict:
+    event = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"type": "string", "enum": ["search", "search_click", "suggestion_shown", "suggestion_clicked"]},
+            "surface": {"type": "string", "enum": ["help_center", "beacon", "contact_form", "agent", "api"]},
+            "query": {"type": "string", "maxLength": 1000},
+            "article": {"type": "string", "maxLength": 200, "description": "Required for clicks"},
+            "position": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "results": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "session": {"type": "string", "maxLength": 64, "description": "One beacon or contact-form conversation"},
+            "articles": {"type": "array", "maxItems": 50, "items": {"type": "string"}},
+        },
+    }
+    return {
+        "summary": "Record what a page showed and what the customer clicked (for navigator.sendBeacon)",
+        "operationId": "recordEvents",
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["events"],
+                        "properties": {"events": {"type": "array", "minItems": 1, "maxItems": 20, "items": event}},
+                    }
+                }
+                for media in ("application/json", "text/plain")
+            },
+        },
+        "responses": {
+            "202": {
+                "description": "Queued (bots are not counted)",
+                "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {"recorded": {"type": "integer"}}}}
+                },
+            },
+            **errors(400, 413, 415, 429),
+        },
+    }
+
+
+def _admin_stats() -> dict:
+    return {
+        "summary": "Self-service figures for a period: searches, content gaps, articles, click-through, deflection",
+        "operationId": "adminStats",
+        "security": [{"adminToken": []}],
+        "parameters": [
+            _param("from", {"type": "string", "format": "date"}),
+            _param("to", {"type": "string", "format": "date"}),
+        ],
+        "responses": {
+            "200": {
+                "description": "The figures (the same as the /admin dashboard)",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}},
+            },
+            **errors(400, 401, 403, 429),
+        },
+    }
+
+
 def _agent_suggest() -> dict:
     return {
         "summary": "Suggested articles for a ticket in any inbox (internal articles included, with excerpts)",
@@ -172,6 +239,7 @@ def _agent_schemas() -> dict:
             },
         },
         "AgentSuggestion": agent_suggestion,
+        "Stats": _stats_schema(),
         "AgentSuggestResponse": {
             "type": "object",
             "required": ["suggestions", "already_shown"],
@@ -218,6 +286,84 @@ def _agent_schemas() -> dict:
                 "already_shown": slugs,
                 "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/AgentSuggestion"}},
             },
+        },
+    }
+
+
+def _stats_schema() -> dict:
+    rate = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    count = {"type": "integer", "minimum": 0}
+    query_count = {
+        "type": "object",
+        "required": ["query", "count"],
+        "properties": {"query": {"type": "string"}, "count": count},
+    }
+    return {
+        "type": "object",
+        "required": [
+            "from",
+            "to",
+            "searches",
+            "no_result_searches",
+            "article_views",
+            "articles",
+            "suggestion_ctr",
+            "deflection_rate",
+            "deflection",
+            "content_gaps",
+            "top_searches",
+            "ctr_by_position",
+        ],
+        "properties": {
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "searches": count,
+            "searches_per_day": {"type": "array", "items": {"type": "object"}},
+            "unique_visitors": count,
+            "top_searches": {"type": "array", "items": {"type": "object"}},
+            "no_result_searches": {"type": "array", "items": query_count},
+            "content_gaps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["label", "count", "queries"],
+                    "properties": {
+                        "label": {"type": "string"},
+                        "count": count,
+                        "queries": {"type": "array", "items": query_count},
+                    },
+                },
+            },
+            "article_views": count,
+            "articles": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["slug", "views", "helpful", "not_helpful", "flagged"],
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "title": {"type": "string"},
+                        "views": count,
+                        "helpful": count,
+                        "not_helpful": count,
+                        "helpful_rate": rate,
+                        "reasons": {"type": "object", "additionalProperties": count},
+                        "comments": {"type": "array", "items": {"type": "string"}},
+                        "flagged": {"type": "boolean"},
+                    },
+                },
+            },
+            "ctr_by_position": {"type": "array", "items": {"type": "object"}},
+            "suggestion_ctr": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["shown", "clicked", "rate"],
+                    "properties": {"shown": count, "clicked": count, "rate": rate},
+                },
+            },
+            "deflection_rate": rate,
+            "deflection": {"type": "object"},
         },
     }
 

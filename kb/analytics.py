@@ -1,0 +1,382 @@
+"""The self-service figures for a period, computed from the events: what the dashboard and the stats API show.
+
+A period is a range of whole UTC days, both ends included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+
+from kb.db import events
+
+TOP = 20
+POSITIONS = 10
+CLUSTER_SIMILARITY = 0.55  # cosine between a query and a group's first query (all-MiniLM-L6-v2)
+WORD_OVERLAP = 0.5  # without the model: share of shared words
+MAX_GAP_QUERIES = 500
+FLAG_MIN_VOTES = 3
+FLAG_BELOW = 0.5
+SUGGESTION_SURFACES = ("beacon", "contact_form", "agent")
+DEFLECTION_SURFACES = ("beacon", "contact_form")
+
+
+@dataclass
+class Period:
+    start: dt.date
+    end: dt.date
+
+    @property
+    def since(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), dt.UTC)
+
+    @property
+    def until(self) -> dt.datetime:
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+class PeriodError(ValueError):
+    pass
+
+
+MAX_DAYS = 3 * 366
+
+
+def parse_period(start: str | None, end: str | None, *, today: dt.date | None = None) -> Period:
+    """``from``/``to`` as YYYY-MM-DD; the last 30 days by default."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    try:
+        last = dt.date.fromisoformat(end) if end else today
+        first = dt.date.fromisoformat(start) if start else last - dt.timedelta(days=29)
+    except ValueError:
+        raise PeriodError("`from` and `to` must be dates like 2026-11-01") from None
+    if first > last:
+        raise PeriodError(f"`from` ({first}) is after `to` ({last})")
+    if (last - first).days >= MAX_DAYS:
+        raise PeriodError(f"a period can be at most {MAX_DAYS} days long")
+    return Period(first, last)
+
+
+@dataclass
+class Stats:
+    period: Period
+    searches: int = 0
+    searches_per_day: list[dict] = field(default_factory=list)
+    unique_visitors: int = 0
+    top_searches: list[dict] = field(default_factory=list)
+    no_result_searches: list[dict] = field(default_factory=list)
+    content_gaps: list[dict] = field(default_factory=list)
+    article_views: int = 0
+    articles: list[dict] = field(default_factory=list)
+    ctr_by_position: list[dict] = field(default_factory=list)
+    suggestion_ctr: dict[str, dict] = field(default_factory=dict)
+    deflection: dict = field(default_factory=dict)
+
+    @property
+    def deflection_rate(self) -> float | None:
+        return self.deflection.get("rate")
+
+    @property
+    def most_helpful(self) -> list[dict]:
+        voted = [a for a in self.articles if a["helpful"] + a["not_helpful"]]
+        return sorted(voted, key=lambda a: (-a["helpful"], a["not_helpful"], a["slug"]))[:TOP]
+
+    @property
+    def least_helpful(self) -> list[dict]:
+        voted = [a for a in self.articles if a["not_helpful"]]
+        return sorted(voted, key=lambda a: (-a["not_helpful"], a["helpful"], a["slug"]))[:TOP]
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "searches": self.searches,
+            "searches_per_day": self.searches_per_day,
+            "unique_visitors": self.unique_visitors,
+            "top_searches": self.top_searches,
+            "no_result_searches": self.no_result_searches,
+            "content_gaps": self.content_gaps,
+            "article_views": self.article_views,
+            "articles": self.articles,
+            "ctr_by_position": self.ctr_by_position,
+            "suggestion_ctr": self.suggestion_ctr,
+            "deflection_rate": self.deflection_rate,
+            "deflection": self.deflection,
+        }
+
+
+def compute(engine: sa.Engine, period: Period, *, titles: dict[str, str] | None = None, encoder=None) -> Stats:
+    """Every figure for ``period``. ``titles`` names articles; ``encoder`` groups failed searches by meaning."""
+    titles = titles or {}
+    stats = Stats(period)
+    in_period = sa.and_(events.c.created_at >= period.since, events.c.created_at < period.until)
+    with engine.connect() as conn:
+        _searches(conn, in_period, stats)
+        _articles(conn, in_period, stats, titles)
+        _positions(conn, in_period, stats)
+        _suggestions(conn, in_period, stats)
+        _deflection(conn, in_period, stats)
+    stats.content_gaps = cluster_queries(stats.no_result_searches[:MAX_GAP_QUERIES], encoder)
+    return stats
+
+
+def _count_by(conn, column, where) -> dict:
+    rows = conn.execute(sa.select(column, sa.func.count()).where(where).group_by(column)).all()
+    return {key: n for key, n in rows}
+
+
+def _searches(conn, in_period, stats: Stats) -> None:
+    is_search = sa.and_(in_period, events.c.type == "search")
+    stats.searches = conn.execute(sa.select(sa.func.count()).where(is_search)).scalar_one()
+    per_day = Counter()
+    for (created_at,) in conn.execute(sa.select(events.c.created_at).where(is_search)):
+        per_day[_utc(created_at).date()] += 1
+    stats.searches_per_day = [{"date": d.isoformat(), "count": per_day.get(d, 0)} for d in stats.period.days]
+    visitors = conn.execute(
+        sa.select(events.c.created_at, events.c.visitor).where(in_period, events.c.visitor.is_not(None))
+    ).all()
+    stats.unique_visitors = len({(_utc(created_at).date(), visitor) for created_at, visitor in visitors})
+
+    query = sa.func.lower(events.c.query)
+    rows = conn.execute(
+        sa.select(
+            query,
+            sa.func.count(),
+            sa.func.sum(sa.case((events.c.results == 0, 1), else_=0)),
+        )
+        .where(is_search, events.c.query.is_not(None))
+        .group_by(query)
+    ).all()
+    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for text, n, empty in rows:
+        key = normalize_query(text)
+        merged[key][0] += n
+        merged[key][1] += empty or 0
+    clicks = _count_by(conn, sa.func.lower(events.c.query), sa.and_(in_period, events.c.type == "search_click"))
+    clicked = Counter()
+    for text, n in clicks.items():
+        if text:
+            clicked[normalize_query(text)] += n
+    ranked = sorted(merged.items(), key=lambda item: (-item[1][0], item[0]))
+    stats.top_searches = [
+        {"query": q, "count": n, "no_results": empty, "clicks": clicked.get(q, 0)} for q, (n, empty) in ranked[:TOP]
+    ]
+    failed = sorted(((q, empty) for q, (_, empty) in merged.items() if empty), key=lambda item: (-item[1], item[0]))
+    stats.no_result_searches = [{"query": q, "count": n} for q, n in failed]
+
+
+def _articles(conn, in_period, stats: Stats, titles: dict[str, str]) -> None:
+    views = _count_by(conn, events.c.article, sa.and_(in_period, events.c.type == "view"))
+    stats.article_views = sum(views.values())
+    votes: dict[str, dict] = defaultdict(lambda: {"helpful": 0, "not_helpful": 0, "reasons": Counter(), "comments": []})
+    rows = conn.execute(
+        sa.select(events.c.article, events.c.data, events.c.created_at)
+        .where(in_period, events.c.type == "helpful")
+        .order_by(events.c.created_at.desc())
+    )
+    for slug, data, _ in rows:
+        entry = votes[slug]
+        if (data or {}).get("helpful"):
+            entry["helpful"] += 1
+            continue
+        entry["not_helpful"] += 1
+        if (data or {}).get("reason"):
+            entry["reasons"][data["reason"]] += 1
+        if (data or {}).get("comment") and len(entry["comments"]) < 5:
+            entry["comments"].append(data["comment"])
+    articles = []
+    for slug in sorted(set(views) | set(votes), key=lambda s: (-views.get(s, 0), s or "")):
+        if not slug:
+            continue
+        entry = votes.get(slug, {"helpful": 0, "not_helpful": 0, "reasons": Counter(), "comments": []})
+        total = entry["helpful"] + entry["not_helpful"]
+        rate = entry["helpful"] / total if total else None
+        articles.append(
+            {
+                "slug": slug,
+                "title": titles.get(slug, slug),
+                "views": views.get(slug, 0),
+                "helpful": entry["helpful"],
+                "not_helpful": entry["not_helpful"],
+                "helpful_rate": round(rate, 4) if rate is not None else None,
+                "reasons": dict(entry["reasons"].most_common()),
+                "comments": entry["comments"],
+                "flagged": total >= FLAG_MIN_VOTES and rate < FLAG_BELOW,
+            }
+        )
+    stats.articles = articles
+
+
+def _positions(conn, in_period, stats: Stats) -> None:
+    clicks = _count_by(conn, events.c.position, sa.and_(in_period, events.c.type == "search_click"))
+    answered = conn.execute(
+        sa.select(sa.func.count()).where(in_period, events.c.type == "search", events.c.results > 0)
+    ).scalar_one()
+    rows = []
+    for position in range(1, POSITIONS + 1):
+        n = clicks.get(position, 0)
+        rows.append({"position": position, "clicks": n, "rate": _rate(n, answered)})
+    beyond = sum(n for p, n in clicks.items() if p and p > POSITIONS)
+    if beyond:
+        rows.append({"position": f"{POSITIONS + 1}+", "clicks": beyond, "rate": _rate(beyond, answered)})
+    stats.ctr_by_position = rows
+
+
+def _suggestions(conn, in_period, stats: Stats) -> None:
+    shown = _count_by(conn, events.c.surface, sa.and_(in_period, events.c.type == "suggestion_shown"))
+    clicked = _count_by(conn, events.c.surface, sa.and_(in_period, events.c.type == "suggestion_clicked"))
+    stats.suggestion_ctr = {
+        surface: {
+            "shown": shown.get(surface, 0),
+            "clicked": clicked.get(surface, 0),
+            "rate": _rate(clicked.get(surface, 0), shown.get(surface, 0)),
+        }
+        for surface in SUGGESTION_SURFACES
+    }
+
+
+def _deflection(conn, in_period, stats: Stats) -> None:
+    def sessions(type_: str) -> set[str]:
+        rows = conn.execute(
+            sa.select(events.c.session)
+            .distinct()
+            .where(
+                in_period,
+                events.c.type == type_,
+                events.c.surface.in_(DEFLECTION_SURFACES),
+                events.c.session.is_not(None),
+            )
+        )
+        return {session for (session,) in rows}
+
+    with_suggestions = sessions("suggestion_shown")
+    with_ticket = with_suggestions & sessions("ticket_submitted")
+    resolved = (
+        conn.execute(sa.select(events.c.data).where(in_period, events.c.type == "ticket_resolved")).scalars().all()
+    )
+    already_shown = sum(1 for data in resolved if (data or {}).get("shown_before"))
+    stats.deflection = {
+        "sessions_with_suggestions": len(with_suggestions),
+        "sessions_with_ticket": len(with_ticket),
+        "rate": _rate(len(with_suggestions) - len(with_ticket), len(with_suggestions)),
+        "resolved_tickets": len(resolved),
+        "resolved_with_article_already_shown": already_shown,
+        "answer_already_shown_rate": _rate(already_shown, len(resolved)),
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC back
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_query(text: str) -> str:
+    return _SPACE.sub(" ", text.strip().lower())
+
+
+# Content gaps: failed searches grouped by meaning
+
+
+_WORD = re.compile(r"\w+")
+_STOP = frozenset(
+    "a an and are can do does for from how i in is it my of on or the to what when where why with you".split()
+)
+
+
+def cluster_queries(items: list[dict], encoder=None) -> list[dict]:
+    """Group ``[{"query", "count"}]`` (most frequent first) so that paraphrases share a group.
+
+    Greedy and order-stable: each query joins the first group whose leading query is close enough
+    (cosine of the embeddings with a model, shared words without), else starts a new group.
+    """
+    if not items:
+        return []
+    queries = [item["query"] for item in items]
+    if encoder is not None:
+        vectors = np.asarray(encoder.encode_queries(queries), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+
+        def close(i: int, j: int) -> bool:
+            return float(vectors[i] @ vectors[j]) >= CLUSTER_SIMILARITY
+    else:
+        words = [frozenset(w for w in _WORD.findall(q.lower()) if w not in _STOP) for q in queries]
+
+        def close(i: int, j: int) -> bool:
+            union = words[i] | words[j]
+            return bool(union) and len(words[i] & words[j]) / len(union) >= WORD_OVERLAP
+
+    leaders: list[int] = []
+    members: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        leader = next((lead for lead in leaders if close(i, lead)), None)
+        if leader is None:
+            leaders.append(i)
+            members[i] = [i]
+        else:
+            members[leader].append(i)
+    groups = [
+        {
+            "label": items[lead]["query"],
+            "count": sum(items[m]["count"] for m in members[lead]),
+            "queries": [items[m] for m in members[lead]],
+        }
+        for lead in leaders
+    ]
+    return sorted(groups, key=lambda g: (-g["count"], g["label"]))
+
+
+# CSV export: every table on the dashboard
+
+
+def tables(stats: Stats) -> dict[str, tuple[list[str], list[list]]]:
+    return {
+        "searches-per-day": (["date", "searches"], [[d["date"], d["count"]] for d in stats.searches_per_day]),
+        "top-searches": (
+            ["query", "searches", "no_results", "clicks"],
+            [[s["query"], s["count"], s["no_results"], s["clicks"]] for s in stats.top_searches],
+        ),
+        "content-gaps": (
+            ["group", "group_searches", "query", "searches"],
+            [[g["label"], g["count"], q["query"], q["count"]] for g in stats.content_gaps for q in g["queries"]],
+        ),
+        "articles": (
+            ["slug", "title", "views", "helpful", "not_helpful", "helpful_rate", "reasons", "flagged"],
+            [
+                [
+                    a["slug"],
+                    a["title"],
+                    a["views"],
+                    a["helpful"],
+                    a["not_helpful"],
+                    a["helpful_rate"],
+                    "; ".join(f"{k}: {v}" for k, v in a["reasons"].items()),
+                    a["flagged"],
+                ]
+                for a in stats.articles
+            ],
+        ),
+        "click-position": (
+            ["position", "clicks", "rate"],
+            [[p["position"], p["clicks"], p["rate"]] for p in stats.ctr_by_position],
+        ),
+        "suggestion-ctr": (
+            ["surface", "shown", "clicked", "rate"],
+            [[s, v["shown"], v["clicked"], v["rate"]] for s, v in stats.suggestion_ctr.items()],
+        ),
+        "deflection": (["figure", "value"], [[k, v] for k, v in stats.deflection.items()]),
+    }
