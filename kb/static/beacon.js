@@ -10,8 +10,8 @@
   const opt = script.dataset;
   const color = /^#([0-9a-f]{3}){1,2}$/i.test(opt.color) ? opt.color : "#2563eb";
 
-  // Page selectors never match inside a shadow tree, and there an !important rule beats the page's !important
-  // ones: `:host{all:initial!important}` undoes even `div{display:none!important}` on the host element.
+  // Page selectors never match in a shadow tree, where our !important beats the page's: `:host{all:initial!important}`
+  // undoes even `div{display:none!important}` on the host element.
   const STYLE = `:host{all:initial!important}
 .launcher,.panel{--c:${color};position:fixed;z-index:2147483000;${opt.position === "left" ? "left" : "right"}:20px;
 font:15px/1.45 system-ui,sans-serif;color:#1f2937;text-align:left}
@@ -54,10 +54,10 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   };
   const button = (text, className, onclick, props) => h("button", { type: "button", className, onclick, ...props }, text);
 
-  let root, launcher, panel, question, home, contact, current, previous, token;
+  let root, launcher, panel, question, home, contact, current, previous, token, wait, sid = Math.random() + "";
   const views = {}, art = {}, form = {}, articles = {}; // articles: slug -> promise
   let shown = []; // every slug the customer saw, sent with the ticket
-  let pageItems = null; // for the page's URL (or from KB.suggest), shown before they type
+  let pageItems; // for the page's URL (or from KB.suggest), shown before they type
 
   // {status, data}; a body that is not JSON (a proxy's error page) reads as {}.
   const api = (path, body, signal) =>
@@ -70,13 +70,20 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
       .then((r) => (r.status === 200 ? r.data : Promise.reject(r)))
       .catch((e) => Promise.reject(e, delete articles[slug]))); // forgotten, to retry later
 
-  // A list: a heading line (a live region, read out when it changes) and a <ul> of buttons.
+  // A list: a heading (a live region, read out when it changes) and a <ul> of buttons.
   const makeList = (label) => ({ label, hint: h("p", { className: "hint", role: "status" }), ul: h("ul", { "aria-label": label }) });
-  function render(list, items, heading) {
+  function render(list, items, heading, q) {
     list.hint.textContent = heading;
+    // Analytics: a list once it stays a second (they type on), and clicks.
+    const slugs = items.map((s) => s.slug), ev = (type, more) => navigator.sendBeacon(base + "/api/v1/events",
+      JSON.stringify({ events: [{ type, surface: "beacon", session: sid, query: q?.slice(0, 999), ...more }] }));
+    list.seen = () => items[0] && list.key != (list.key = sid + slugs) && ev("suggestion_shown", { articles: slugs });
+    clearTimeout(wait);
+    wait = setTimeout(list.seen, 1000);
     list.ul.replaceChildren(
-      ...items.map((s) => {
-        const title = button(s.title, "sug", () => openArticle(s.slug, s.url));
+      ...items.map((s, i) => {
+        const title = button(s.title, "sug", () =>
+          (openArticle(s.slug, s.url), list.seen(), ev("suggestion_clicked", { article: s.slug, position: i + 1 })));
         if (s.section) title.append(h("span", { className: "sec" }, s.section));
         const snip = h("p", { className: "snip" }, s.summary || "");
         if (s.snippet) snip.innerHTML = s.snippet; // server-escaped text; its only tag is <mark>
@@ -98,7 +105,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     list.ctrl = new AbortController();
     api("suggest", { text: text.slice(0, 20000), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
       const items = r.data.suggestions;
-      if (r.status === 200) render(list, items, items.length ? list.label : list.none || "");
+      if (r.status === 200) render(list, items, items.length ? list.label : list.none || "", text);
     }, () => {}); // superseded, or offline
   }
   function showPageItems() {
@@ -130,8 +137,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         if (token !== mine) return;
         const page = base + a.url;
         art.title.textContent = a.title;
-        art.body.innerHTML = a.html; // sanitized by the server's allowlist; only ever inside this shadow root
-        // Its links and images are relative to the help center, not to this page.
+        art.body.innerHTML = a.html; // sanitized by the server's allowlist; only ever in this shadow root
+        // Its links and images are relative to the help center, not this page.
         for (const n of art.body.querySelectorAll("[href],[src]")) {
           const attr = n.hasAttribute("href") ? "href" : "src";
           n.setAttribute(attr, new URL(n.getAttribute(attr), page).href);
@@ -176,7 +183,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     Object.assign(form.submit, { disabled: true, textContent: "Sending…" });
     const subject = question.value.trim().slice(0, 300);
     const fields = Object.fromEntries(new FormData(form.el)); // name, email, message
-    api("tickets", { ...fields, subject, url: location.href.slice(0, 2048), shown, source: "beacon" })
+    api("tickets", { ...fields, subject, url: location.href.slice(0, 2048), shown, source: "beacon", session: sid })
       .then((r) => {
         const error = r.data.error || {};
         if (r.status === 201) return thank(r.data.id);
@@ -195,7 +202,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     art.done.textContent = `Your ticket number is #${id}. We'll reply by email.`;
     form.el.reset();
     render(contact, [], "");
-    shown = []; // a new conversation
+    shown = [], sid = Math.random() + ""; // a new conversation
     goto("thanks")();
   }
 
@@ -248,7 +255,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     document.body.append(host);
   }
 
-  // Esc closes; Tab and Shift+Tab cycle inside the open panel (it is modal).
+  // Esc closes; Tab and Shift+Tab cycle in the open panel (it is modal).
   function keys(e) {
     if (e.key === "Escape") return e.preventDefault(), close();
     if (e.key !== "Tab") return;

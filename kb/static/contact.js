@@ -1,14 +1,53 @@
 // Contact form deflection: as the customer types, suggested articles appear beside the form, and the
-// slugs shown are sent with the ticket so agents know what the customer already saw.
+// slugs shown are sent with the ticket so agents know what the customer already saw. Suggestions that stay
+// on screen, and the ones opened, go to /api/v1/events with the form's session (the deflection figures).
 (function () {
   "use strict";
   var form = document.querySelector("[data-contact-form]");
   var panel = document.querySelector("[data-contact-suggestions] ul");
   if (!form || !panel) return;
   var shownInput = form.querySelector("[data-shown]");
+  var sessionInput = form.querySelector("[data-session]");
   var shown = shownInput.value ? shownInput.value.split(",") : [];
   var timer = null;
   var controller = null;
+  var seenTimer = null;
+  var pending = null; // reports the list on screen as shown, once it has stayed a second
+  // The server already recorded the list it rendered.
+  var reported = Array.prototype.map.call(panel.querySelectorAll("a[data-slug]"), function (a) {
+    return a.getAttribute("data-slug");
+  }).join(",");
+  var listed = form.subject.value + "\n" + form.message.value; // what the list on screen was suggested for
+
+  // Analytics: fire-and-forget, never in the way of the form; sendBeacon survives leaving the page.
+  function send(events) {
+    try {
+      var body = JSON.stringify({ events: events });
+      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) return;
+      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
+        .catch(function () {});
+    } catch (e) { /* never mind */ }
+  }
+
+  function ev(type, more) {
+    var e = { type: type, surface: "contact_form", session: (sessionInput && sessionInput.value) || null,
+      query: listed.trim().slice(0, 1000) || null };
+    for (var k in more) e[k] = more[k];
+    return e;
+  }
+
+  // Shown once the list has stayed a second (they type on), and not again while it holds the same articles.
+  function seenSoon(slugs) {
+    clearTimeout(seenTimer);
+    var key = slugs.join(",");
+    pending = key === reported ? null : function () {
+      clearTimeout(seenTimer);
+      pending = null;
+      reported = key;
+      send([ev("suggestion_shown", { articles: slugs })]);
+    };
+    if (pending) seenTimer = setTimeout(pending, 1000);
+  }
 
   function render(suggestions) {
     panel.innerHTML = "";
@@ -18,6 +57,7 @@
       a.href = s.url;
       a.target = "_blank";
       a.rel = "noopener";
+      a.setAttribute("data-slug", s.slug);
       a.textContent = s.title + (s.section ? " › " + s.section : "");
       var p = document.createElement("p");
       p.innerHTML = s.snippet; // server-escaped text with <mark> only
@@ -27,6 +67,7 @@
       if (shown.indexOf(s.slug) < 0) shown.push(s.slug);
     });
     shownInput.value = shown.slice(0, 50).join(",");
+    seenSoon(suggestions.map(function (s) { return s.slug; }));
   }
 
   function update() {
@@ -41,7 +82,7 @@
       signal: controller.signal
     })
       .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-      .then(function (data) { if (data.suggestions.length) render(data.suggestions); })
+      .then(function (data) { if (data.suggestions.length) { listed = text; render(data.suggestions); } })
       .catch(function () { /* superseded or offline: the form still works */ });
   }
 
@@ -50,5 +91,14 @@
       clearTimeout(timer);
       timer = setTimeout(update, 300);
     });
+  });
+
+  // A suggestion opened (rendered by the server or by render()), with its 1-based place in the list.
+  panel.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-slug]");
+    if (!link) return;
+    var links = Array.prototype.slice.call(panel.querySelectorAll("a[data-slug]"));
+    if (pending) pending(); // clicked within the second: shown all the same
+    send([ev("suggestion_clicked", { article: link.getAttribute("data-slug"), position: links.indexOf(link) + 1 })]);
   });
 })();

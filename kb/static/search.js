@@ -1,8 +1,19 @@
 // Search as you type: results appear under any help-center search box while the customer types.
 // Without JavaScript the box is a plain form that submits to /search.
+// What was shown and opened goes to /api/v1/events (the dropdown's own requests are not counted as searches).
 (function () {
   "use strict";
   var DEBOUNCE_MS = 150;
+
+  // Analytics: fire-and-forget, never in the page's way; sendBeacon survives the navigation that follows a click.
+  function send(events) {
+    try {
+      var body = JSON.stringify({ events: events });
+      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) return;
+      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
+        .catch(function () {});
+    } catch (e) { /* never mind */ }
+  }
 
   function setup(box) {
     var input = box.querySelector("input[type=search]");
@@ -10,10 +21,22 @@
     var timer = null;
     var controller = null;
     var active = -1;
+    var shown = null; // the list on screen: {query, slugs, sent: its search was reported, settled: read for 1 s}
+    var settle = null;
+
+    // A query the customer paused on and then left without opening anything still counts as a search:
+    // when it found nothing, it is exactly the content gap the team needs to see.
+    function abandon() {
+      if (!shown || shown.sent || !shown.settled) return;
+      shown.sent = true;
+      send([{ type: "search", surface: "help_center", query: shown.query.slice(0, 1000), results: shown.slugs.length }]);
+    }
 
     function close() {
+      abandon();
       list.hidden = true;
       list.innerHTML = "";
+      shown = null;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
       active = -1;
@@ -27,8 +50,11 @@
       input.setAttribute("aria-activedescendant", items[active].id);
     }
 
-    function render(results) {
+    function render(results, q) {
       list.innerHTML = "";
+      var current = shown = { query: q, slugs: results.map(function (r) { return r.slug; }) };
+      clearTimeout(settle);
+      settle = setTimeout(function () { current.settled = true; }, 1000);
       results.forEach(function (r, i) {
         var li = document.createElement("li");
         li.id = list.id + "-" + i;
@@ -52,12 +78,28 @@
       if (controller) controller.abort();
       if (q.length < 2) { close(); return; }
       controller = new AbortController();
-      fetch("/api/v1/search?limit=6&q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
+      fetch("/api/v1/search?limit=6&record=0&q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { results: [] }; })
-        .then(function (data) { active = -1; render(data.results || []); })
+        .then(function (data) { active = -1; render(data.results || [], q); })
         .catch(function () { /* aborted or offline: the form still submits */ });
     }
 
+    // Opening a result reports the search it came from (once, however many results they open) and the click.
+    function opened(index) {
+      try {
+        if (!shown || !shown.slugs[index]) return;
+        var q = shown.query.slice(0, 1000);
+        var events = [{ type: "search_click", surface: "help_center", query: q, article: shown.slugs[index], position: index + 1 }];
+        if (!shown.sent) events.unshift({ type: "search", surface: "help_center", query: q, results: shown.slugs.length });
+        shown.sent = true;
+        send(events);
+      } catch (e) { /* analytics never stop the navigation */ }
+    }
+
+    list.addEventListener("click", function (e) {
+      var item = e.target.closest && e.target.closest("li");
+      if (item) opened(Array.prototype.indexOf.call(list.children, item));
+    });
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(query, DEBOUNCE_MS);
@@ -69,11 +111,27 @@
       else if (e.key === "Escape") { e.preventDefault(); close(); }
       else if (e.key === "Enter" && active >= 0) {
         e.preventDefault();
+        opened(active);
         window.location.href = list.querySelectorAll("li a")[active].href;
       }
     });
     document.addEventListener("click", function (e) { if (!box.contains(e.target)) close(); });
+    input.addEventListener("blur", function () { setTimeout(function () { if (!box.contains(document.activeElement)) abandon(); }, 0); });
+    window.addEventListener("pagehide", abandon);
+    // Submitting the form opens /search, which records the search itself.
+    box.closest("form") && box.closest("form").addEventListener("submit", function () { if (shown) shown.sent = true; });
   }
 
   document.querySelectorAll("[data-search-box]").forEach(setup);
+
+  // The /search page: a click on a result, with its 1-based position across pages.
+  var results = document.querySelector("[data-results]");
+  if (results) {
+    results.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a[data-slug]");
+      if (!link) return;
+      send([{ type: "search_click", surface: "help_center", query: (results.getAttribute("data-query") || "").slice(0, 1000),
+        article: link.getAttribute("data-slug"), position: parseInt(link.getAttribute("data-position"), 10) || null }]);
+    });
+  }
 })();
