@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from kb import auth, events, inbox, tickets
@@ -62,7 +62,7 @@ def ticket(ticket_id: int):
     suggestions, shown = inbox.suggest_for_customer(
         found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
     )
-    if suggestions:
+    if suggestions and _first_look(ticket_id):
         events.record("suggestion_shown", surface="agent", articles=[s.slug for s in suggestions], ticket_id=ticket_id)
     return render_template(
         "agent/ticket.html",
@@ -73,6 +73,15 @@ def ticket(ticket_id: int):
         statuses=inbox.STATUSES,
         base=base_url(),
     )
+
+
+def _first_look(ticket_id: int) -> bool:
+    """True the first time this agent's session opens the ticket: reloads are not new impressions."""
+    seen = session.get("seen_tickets", [])
+    if ticket_id in seen:
+        return False
+    session["seen_tickets"] = [*seen, ticket_id][-50:]
+    return True
 
 
 def _article_link(site, slug: str) -> dict:

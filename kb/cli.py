@@ -347,6 +347,56 @@ def tokens_revoke_command(name: str) -> None:
     click.echo(f"Revoked {name!r}.")
 
 
+@click.group("analytics")
+def analytics_group() -> None:
+    """Self-service analytics: figures for a period, and removing events."""
+
+
+@analytics_group.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(0),
+    default=None,
+    help="Remove events older than this many days (default: KB_ANALYTICS_RETENTION_DAYS).",
+)
+@click.option("--all", "everything", is_flag=True, help="Remove every analytics event.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def analytics_purge_command(days: int | None, everything: bool, yes: bool) -> None:
+    """Remove analytics events (searches, views, votes, clicks). Tickets and accounts are kept."""
+    from kb import events
+
+    if everything and days is not None:
+        raise click.UsageError("give --older-than or --all, not both")
+    if not everything and days is None:
+        days = current_app.config["ANALYTICS_RETENTION_DAYS"]
+        if not days:
+            raise click.UsageError("KB_ANALYTICS_RETENTION_DAYS is 0 (keep forever): give --older-than DAYS or --all")
+    what = "every analytics event" if everything else f"analytics events older than {days} days"
+    if not yes:
+        click.confirm(f"Remove {what}? This cannot be undone", abort=True)
+    events.flush()
+    removed = events.purge(current_app.extensions["kb"]["engine"], older_than_days=None if everything else days)
+    click.echo(f"Removed {removed} event(s): {what}.")
+
+
+@analytics_group.command("stats")
+@click.option("--from", "start", default=None, help="First day, YYYY-MM-DD (default: 30 days ago).")
+@click.option("--to", "end", default=None, help="Last day, YYYY-MM-DD (default: today).")
+@with_appcontext
+def analytics_stats_command(start: str | None, end: str | None) -> None:
+    """Print the dashboard's figures for a period as JSON."""
+    from kb import analytics
+    from kb.admin import stats_for
+
+    try:
+        period = analytics.parse_period(start, end)
+    except analytics.PeriodError as e:
+        raise click.UsageError(str(e)) from None
+    click.echo(json.dumps(stats_for(period).to_dict(), indent=2))
+
+
 COMMANDS = (
     check_command,
     index_command,
@@ -357,6 +407,7 @@ COMMANDS = (
     serve_command,
     agents_group,
     tokens_group,
+    analytics_group,
 )
 
 

@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TICKET_WEBHOOK_FORMAT", "json", "Body of the ticket webhook: json (kb's ticket) or slack."),
     Setting("SMTP_URL", "", "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://..."),
     Setting("TICKET_EMAIL_TO", "", "Address that receives new tickets by e-mail (with KB_SMTP_URL)."),
+    Setting("ANALYTICS_RETENTION_DAYS", 365, "Days analytics events are kept; 0 keeps them forever."),
+    Setting("RANKING_FEEDBACK", True, "Boost articles customers click and find helpful for similar questions."),
     Setting("AGENTS", "", "Agent accounts as comma-separated email=password-hash pairs (`kb agents hash`)."),
     Setting("AGENT_TOKENS", "", "Comma-separated API tokens for the agent API and integrations (16+ characters)."),
     Setting("ADMIN_TOKEN", "", "API token for the admin API (analytics); at least 16 characters."),
@@ -97,6 +99,10 @@ def validate_config(config: dict) -> list[str]:
         problems.append("KB_TICKET_EMAIL_TO is empty while KB_SMTP_URL is set: who should receive the tickets?")
     if not _valid_rate_limit(str(config["RATE_LIMIT"])):
         problems.append(f"KB_RATE_LIMIT: {config['RATE_LIMIT']!r} is not like 120/minute or 10/second (or off)")
+    if not _is_number_in(config["ANALYTICS_RETENTION_DAYS"], 0, 36500, integer=True):
+        problems.append(
+            f"KB_ANALYTICS_RETENTION_DAYS: {config['ANALYTICS_RETENTION_DAYS']!r} must be a whole number of days"
+        )
     problems += _account_problems(config)
     for origin in origins(config):
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):

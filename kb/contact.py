@@ -42,11 +42,11 @@ def submit():
             shown=list(ticket.shown),
         )
     except tickets.TicketInvalid as e:
-        return _again(values, e.problems, 400)
+        return _again(values, shown, e.problems, 400)
     except SQLAlchemyError:
         current_app.logger.exception("could not store a ticket from the contact form")
         problem = {"form": "We could not save your message just now. Please try again in a minute."}
-        return _again(values, problem, 503)
+        return _again(values, shown, problem, 503)
     flash(
         f"Thanks, {ticket.name}! We got your message (ticket #{ticket_id}) and will reply to {ticket.email}.", "contact"
     )
@@ -58,10 +58,15 @@ def sent():
     return render_template("help/contact_sent.html")
 
 
-def _again(values: dict, errors: dict, status: int):
-    """The form again with everything the customer typed, and what to fix."""
+def _again(values: dict, shown: list[str], errors: dict, status: int):
+    """The form again with everything the customer typed, what to fix, and every article shown so far."""
     text = f"{values.get('subject', '')}\n{values.get('message', '')}"
-    return render_template("help/contact.html", values=values, errors=errors, suggestions=_suggest(text)), status
+    suggestions = _suggest(text)
+    if suggestions and values.get("session"):
+        shown_now(suggestions, values["session"])
+    shown = list(dict.fromkeys([*shown, *(s.slug for s in suggestions)]))[:50]
+    page = render_template("help/contact.html", values=values, errors=errors, suggestions=suggestions, shown=shown)
+    return page, status
 
 
 def _suggest(text: str) -> list:

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import threading
+import time
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
@@ -39,6 +40,7 @@ TYPES = (
 SURFACES = ("help_center", "beacon", "contact_form", "agent", "api")
 MAX_QUEUE = 50_000
 FLUSH_INTERVAL = 1.0
+MAX_BACKOFF = 30.0
 BATCH = 500
 # Crawlers, link previews, uptime monitors, scripts and headless browsers: not customers.
 BOT_RE = re.compile(
@@ -90,8 +92,17 @@ def writer() -> EventWriter:
     state = current_app.extensions["kb"]
     current = state.get("event_writer")
     if current is None or current.pid != os.getpid():  # a forked worker starts its own writer
-        current = state["event_writer"] = EventWriter(state["engine"])
+        current = state["event_writer"] = EventWriter(
+            state["engine"], retention_days=current_app.config["ANALYTICS_RETENTION_DAYS"]
+        )
     return current
+
+
+def close() -> None:
+    """Stop this process's event writer after writing its queue (tests, or an app being torn down)."""
+    current = current_app.extensions["kb"].pop("event_writer", None)
+    if current is not None and current.pid == os.getpid():
+        current.stop()
 
 
 def flush() -> int:
@@ -104,14 +115,18 @@ def flush() -> int:
 class EventWriter:
     """A queue of events and the daemon thread that writes them in batches."""
 
-    def __init__(self, engine: sa.Engine, interval: float = FLUSH_INTERVAL):
+    def __init__(self, engine: sa.Engine, interval: float = FLUSH_INTERVAL, retention_days: int = 0):
         self.engine = engine
         self.interval = interval
+        self.retention_days = retention_days
+        self.purged_at: float | None = None
         self.pid = os.getpid()
         self.queue: collections.deque[dict] = collections.deque()
         self.flush_lock = threading.Lock()
         self.wake = threading.Event()
+        self.stopping = False
         self.dropped = 0
+        self.failing = False
         self.thread = threading.Thread(target=self._run, name="kb-events", daemon=True)
         self.thread.start()
         atexit.register(self.flush)
@@ -138,18 +153,55 @@ class EventWriter:
                 except sa.exc.SQLAlchemyError:
                     log.exception("could not write %d events; will retry", len(batch))
                     self.queue.extendleft(reversed(batch))
+                    self.failing = True
                     break
                 written += len(batch)
+            else:
+                self.failing = False
             return written
 
+    def stop(self) -> None:
+        """Write what is queued and end the thread (the app is shutting down)."""
+        self.stopping = True
+        self.wake.set()
+        self.thread.join(10)
+        self.flush()
+
     def _run(self) -> None:
-        while True:
-            self.wake.wait(self.interval)
+        failures = 0
+        while not self.stopping:
+            self.wake.wait(min(self.interval * 2**failures, MAX_BACKOFF))  # a database that is down is not hammered
             self.wake.clear()
+            if self.stopping:
+                break
             try:
                 self.flush()
+                due = self.purged_at is None or time.monotonic() - self.purged_at > PURGE_EVERY
+                if self.retention_days and due and not self.failing:
+                    purge(self.engine, older_than_days=self.retention_days)
+                    self.purged_at = time.monotonic()
             except Exception:
                 log.exception("the event writer failed; retrying")
+                self.failing = True
+            failures = min(failures + 1, 10) if self.failing else 0
+
+
+PURGE_EVERY = 3600.0
+
+
+def purge(engine: sa.Engine, *, older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete events older than ``older_than_days`` (all of them when None). Returns how many."""
+    query = events.delete()
+    if older_than_days is not None:
+        cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=older_than_days)
+        query = query.where(events.c.created_at < cutoff)
+    with engine.begin() as conn:
+        removed = conn.execute(query).rowcount
+    if removed:
+        log.info(
+            "purged %d analytics events%s", removed, f" older than {older_than_days} days" if older_than_days else ""
+        )
+    return removed
 
 
 # Unique visitors without storing addresses

@@ -82,6 +82,7 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
             self.cfg.set("post_fork", lambda server, worker: after_fork(self.application))
+            self.cfg.set("worker_exit", lambda server, worker: before_exit(self.application))
 
         def load(self):
             return self.application
@@ -96,6 +97,14 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
 def after_fork(app) -> None:
     app.extensions["kb"]["engine"].dispose(close=False)  # connections opened in the master are not ours
     start_outbox(app)
+
+
+def before_exit(app) -> None:
+    """A worker stopping (restart, SIGHUP, shutdown) writes the analytics events it still has queued."""
+    from kb import events
+
+    with app.app_context():
+        events.flush()
 
 
 def start_outbox(app) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from kb import feedback
 from kb.indexes import get_build, get_encoder, get_searcher
 from search import fulltext
 from suggest import engine
@@ -54,18 +55,20 @@ def run_suggest(
     config = current_app.config
     build = get_build()
     site = build.site
+    encoder = get_encoder()
     candidates, terms = engine.suggest(
         text,
         searcher=get_searcher(),
         lexical=build.lexical,
         semantic_index=build.semantic,
-        encoder=get_encoder(),
+        encoder=encoder,
         page_rules=site.suggest_rules(include_internal),
         url=url,
         limit=limit or config["SUGGEST_LIMIT"],
         min_score=config["SUGGEST_MIN_SCORE"],
         include_internal=include_internal,
         exclude=frozenset(exclude),
+        feedback=feedback.current(current_app._get_current_object(), encoder),
     )
     return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
 

@@ -137,19 +137,24 @@ def suggest(
     min_score: float = 0.0,
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
+    feedback=None,
 ) -> tuple[list[Candidate], list[str]]:
     """Suggested articles for ``text`` (best first) and the query words to highlight.
 
     Args:
         page_rules: slug -> ``suggest_for`` patterns; a rule matching ``url`` puts its article first.
         exclude: slugs never to suggest (already shown, or not allowed for this audience).
+        feedback: ``boosts(text, vector) -> {slug: boost}`` learned from clicks and votes (kb.feedback).
     """
     query = read_text(text)
     ruled = [slug for slug, patterns in (page_rules or {}).items() if any(matches_page(p, url or "") for p in patterns)]
     candidates: list[Candidate] = []
     terms: list[str] = []
+    vector = None
     if query.text:
-        candidates, terms = _ranked(query, searcher, lexical, semantic_index, encoder, include_internal)
+        candidates, terms, vector = _ranked(query, searcher, lexical, semantic_index, encoder, include_internal)
+    if feedback is not None and candidates:
+        apply_boosts(candidates, feedback.boosts(query.head or query.text, vector))
     by_slug = {c.slug: c for c in candidates}
     first = []
     for slug in ruled:  # a page rule is the author's own word: first, whatever the text says
@@ -194,4 +199,18 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
             score = keyword / (keyword + KEYWORD_HALF)
         candidates.append(Candidate(hit.slug, hit.anchor, max(0.0, min(1.0, score)), reasons, hit.score))
     terms = fulltext.query_terms(searcher.schema, query.head or keywords)
-    return candidates, terms
+    return candidates, terms, (parts[0] if parts is not None else None)  # the head: what the customer asks
+
+
+# A boost of MAX_BOOST confidence moves an article by about one place among close RRF scores, no more.
+BOOST_TO_RANK = 0.2
+
+
+def apply_boosts(candidates: list[Candidate], boosts: dict[str, float]) -> None:
+    """Raise the confidence and rank of boosted articles a little, and say so in their reasons."""
+    for candidate in candidates:
+        boost = boosts.get(candidate.slug)
+        if boost:
+            candidate.score = min(1.0, candidate.score + boost)
+            candidate.rank_score += boost * BOOST_TO_RANK
+            candidate.reasons = [*candidate.reasons, "feedback"]

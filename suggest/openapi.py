@@ -427,7 +427,7 @@ def _schemas() -> dict:
                 "score": {"type": "number", "minimum": 0, "maximum": 1},
                 "reasons": {
                     "type": "array",
-                    "items": {"type": "string", "enum": ["semantic", "keywords", "page rule"]},
+                    "items": {"type": "string", "enum": ["semantic", "keywords", "page rule", "feedback"]},
                 },
                 "category": {"type": "string"},
             },

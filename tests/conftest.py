@@ -16,7 +16,6 @@ from werkzeug.serving import make_server
 
 from kb import create_app
 from kb.build import build_index
-from kb.db import metadata
 
 TESTS = Path(__file__).parent
 ARTICLES = TESTS / "articles"
@@ -56,6 +55,16 @@ def make_config(data_dir: Path, **overrides) -> dict:
     }
     config.update(overrides)
     return config
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    """The real all-MiniLM-L6-v2, loaded once per session for the few tests about meaning."""
+    from search import semantic
+
+    if not semantic.is_available():
+        pytest.fail("the [semantic] extra is not installed: run `make test`, which installs it")
+    return semantic.load_encoder(semantic.DEFAULT_MODEL)
 
 
 @pytest.fixture(scope="session")
@@ -104,23 +113,48 @@ def postgres_available() -> bool:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    """The same test on SQLite and on PostgreSQL (emptied first); PostgreSQL must be up in CI."""
-    if request.param == "sqlite":
+def prepare_database(kind: str, tmp_path: Path) -> str:
+    """A new, empty database of ``kind`` ("sqlite" or "postgresql"); PostgreSQL must be up in CI."""
+    if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     if not postgres_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
         pytest.skip("PostgreSQL is not reachable")
     engine = sa.create_engine(POSTGRES_URL)
-    with engine.begin() as conn:
-        present = set(sa.inspect(conn).get_table_names())
-        tables = [t.name for t in metadata.sorted_tables if t.name in present]
-        if tables:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    with engine.begin() as conn:  # a clean schema: kb creates its tables as on a new database
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
     return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """The same test on SQLite and on PostgreSQL."""
+    return prepare_database(request.param, tmp_path)
+
+
+BOTH_DATABASES = pytest.mark.parametrize("db_kind", ["sqlite", "postgresql"])
+
+
+@pytest.fixture
+def db_kind() -> str:
+    """SQLite unless a test asks for both with ``@BOTH_DATABASES``."""
+    return "sqlite"
+
+
+@pytest.fixture
+def some_database_url(db_kind, tmp_path) -> str:
+    return prepare_database(db_kind, tmp_path)
+
+
+def shut_down(app) -> None:
+    """What a worker does on exit: write queued events, stop background threads, close connections."""
+    from kb import events
+
+    with app.app_context():
+        events.close()
+    app.extensions["kb"]["engine"].dispose()
 
 
 def csrf_token(html: str) -> str:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from kb import auth, create_app
 from kb.db import agents, get_engine
-from tests.conftest import csrf_token, make_config
+from tests.conftest import BOTH_DATABASES, csrf_token, make_config, shut_down
 
 PASSWORD = "correct horse battery"
 TOKEN = "tok-agent-0123456789abcdef"
@@ -29,11 +29,11 @@ INVOICE_TICKET = {
 
 
 @pytest.fixture
-def agent_app(built_data_dir, database_url):
+def agent_app(built_data_dir, some_database_url):
     app = create_app(
         make_config(
             built_data_dir,
-            DATABASE_URL=database_url,
+            DATABASE_URL=some_database_url,
             AGENT_TOKENS=TOKEN,
             ADMIN_TOKEN=ADMIN,
             HELPSCOUT_SECRET=HELPSCOUT_SECRET,
@@ -43,7 +43,7 @@ def agent_app(built_data_dir, database_url):
     with app.app_context():
         auth.add_agent("dana@example.com", PASSWORD, name="Dana")
     yield app
-    app.extensions["kb"]["engine"].dispose()
+    shut_down(app)
 
 
 @pytest.fixture
@@ -121,6 +121,7 @@ def test_configured_tokens_open_the_agent_api(anon, token):
     assert response.status_code == 200
 
 
+@BOTH_DATABASES
 def test_created_tokens_work_until_revoked(agent_app, anon):
     runner = agent_app.test_cli_runner()
     result = runner.invoke(args=["tokens", "create", "helpdesk"])
@@ -188,6 +189,7 @@ def test_sign_out_ends_the_session(agent):
     assert agent.get("/agent/").status_code == 302
 
 
+@BOTH_DATABASES
 def test_changing_a_password_or_removing_an_agent_ends_their_sessions(agent_app, agent):
     with agent_app.app_context():
         auth.add_agent("dana@example.com", "a brand new password")
@@ -211,6 +213,7 @@ def test_sign_in_is_rate_limited(built_data_dir, tmp_path):
 # Agent view
 
 
+@BOTH_DATABASES
 def test_ticket_list_newest_first_with_status_tabs_and_search(agent_app, agent):
     first = submit(agent)
     second = submit(agent, subject="Two-factor codes", message="My authenticator codes are rejected.", source="beacon")
@@ -259,6 +262,7 @@ def test_articles_already_shown_are_left_out_of_suggestions(anon):
     assert seen["already_shown"] == ["invoices"]
 
 
+@BOTH_DATABASES
 def test_what_a_customer_saw_before_earlier_tickets_is_left_out_too(anon):
     submit(anon, shown=["invoices"], source="beacon")
     body = {"subject": "download invoice pdf", "customer_email": "ANN@example.com"}
@@ -281,6 +285,7 @@ def test_internal_articles_are_suggested_to_agents_and_readable_by_them_only(age
     assert "internal-refund-policy" not in [s["slug"] for s in public["suggestions"]]
 
 
+@BOTH_DATABASES
 def test_agents_change_status_and_mark_the_resolving_article(agent_app, agent):
     ticket_id = submit(agent)
     page = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
@@ -346,6 +351,7 @@ def test_agent_suggest_bad_requests(anon, body, status, code):
     assert response.get_json()["error"]["code"] == code
 
 
+@BOTH_DATABASES
 def test_agent_ticket_api(anon):
     ticket_id = submit(anon, shown=["reset-password"])
     listing = anon.get("/api/v1/agent/tickets?status=open", headers=BEARER).get_json()
@@ -481,6 +487,7 @@ def test_webhook_bad_body_is_a_4xx_json_error(anon):
 # Accounts: CLI and configuration
 
 
+@BOTH_DATABASES
 def test_agents_cli(agent_app):
     runner = agent_app.test_cli_runner()
     added = runner.invoke(

@@ -16,13 +16,6 @@ PARAPHRASE = "unable to access my profile"
 
 
 @pytest.fixture(scope="session")
-def real_encoder():
-    if not semantic.is_available():
-        pytest.fail("the [semantic] extra is not installed: run `make test`, which installs it")
-    return semantic.load_encoder(semantic.DEFAULT_MODEL)
-
-
-@pytest.fixture(scope="session")
 def real_client(real_encoder, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("real")
     build_index(ARTICLES, data_dir, encoder=real_encoder)

@@ -8,14 +8,14 @@ import pytest
 
 from kb import create_app, outbox, tickets
 from kb.db import get_engine
-from tests.conftest import csrf_token, make_config
+from tests.conftest import csrf_token, make_config, shut_down
 
 
 @pytest.fixture
 def ticket_app(database_url, built_data_dir, receiver):
     app = create_app(make_config(built_data_dir, DATABASE_URL=database_url, TICKET_WEBHOOK_URL=receiver.url))
     yield app
-    get_engine_of(app).dispose()
+    shut_down(app)
 
 
 def get_engine_of(app):

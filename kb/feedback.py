@@ -1,0 +1,120 @@
+"""Ranking feedback: articles customers keep clicking and find helpful for a question rank a little higher
+for similar questions.
+
+The boost is small and bounded (at most ``MAX_BOOST`` of confidence), applies only to articles the engine
+already retrieved (it reorders, it never brings in an article on its own), and shows as the reason
+``feedback``. ``KB_RANKING_FEEDBACK=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+
+from kb.analytics import latest_votes, normalize_query
+from kb.db import events
+
+MIN_CLICKS = 3  # a pattern, not an accident
+MAX_BOOST = 0.05
+SATURATION = 20  # clicks at which the boost reaches MAX_BOOST
+SIMILAR = 0.8  # cosine between a new question and a learned one
+LOOKBACK = dt.timedelta(days=90)
+REFRESH_SECONDS = 600
+MAX_PAIRS = 1000
+
+
+@dataclass
+class Learned:
+    query: str
+    article: str
+    clicks: int
+
+    @property
+    def boost(self) -> float:
+        return MAX_BOOST * min(1.0, math.log1p(self.clicks) / math.log1p(SATURATION))
+
+
+def learn(engine: sa.Engine, *, now: dt.datetime | None = None) -> list[Learned]:
+    """(question, article) pairs clicked at least ``MIN_CLICKS`` times whose article voters found helpful."""
+    since = (now or dt.datetime.now(dt.UTC)) - LOOKBACK
+    with engine.connect() as conn:
+        clicks = conn.execute(
+            sa.select(events.c.query, events.c.article).where(
+                events.c.created_at >= since,
+                events.c.type.in_(("search_click", "suggestion_clicked")),
+                events.c.query.is_not(None),
+                events.c.article.is_not(None),
+            )
+        ).all()
+        votes = conn.execute(
+            sa.select(events.c.id, events.c.article, events.c.data, events.c.created_at, events.c.visitor)
+            .where(events.c.created_at >= since, events.c.type == "helpful")
+            .order_by(events.c.created_at, events.c.id)
+        ).all()
+    pairs = Counter((normalize_query(query), article) for query, article in clicks if query.strip())
+    helpful: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for article, data in latest_votes(votes):
+        helpful[article][0 if data.get("helpful") else 1] += 1
+    learned = [
+        Learned(query, article, n)
+        for (query, article), n in pairs.most_common(MAX_PAIRS)
+        if n >= MIN_CLICKS and helpful[article][0] > helpful[article][1]
+    ]
+    return learned
+
+
+class Feedback:
+    """What was learned, with the learned questions embedded once, matched against each new question."""
+
+    def __init__(self, learned: list[Learned], encoder=None):
+        self.learned = learned
+        self.encoder = encoder
+        self.vectors = None
+        if encoder is not None and learned:
+            vectors = np.asarray(encoder.encode_queries([item.query for item in learned]), dtype=np.float32)
+            self.vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
+
+    def boosts(self, text: str, vector=None) -> dict[str, float]:
+        """slug -> boost for a question (its embedding ``vector`` when there is one)."""
+        if not self.learned:
+            return {}
+        found: dict[str, float] = {}
+        if self.vectors is not None and vector is not None:
+            vector = np.asarray(vector, dtype=np.float32)
+            similarity = self.vectors @ (vector / (np.linalg.norm(vector) + 1e-12))
+            matches = np.nonzero(similarity >= SIMILAR)[0]
+        else:
+            key = normalize_query(text)
+            matches = [i for i, item in enumerate(self.learned) if item.query == key]
+        for i in matches:
+            item = self.learned[int(i)]
+            found[item.article] = max(found.get(item.article, 0.0), item.boost)
+        return found
+
+
+_lock = threading.Lock()
+
+
+def current(app, encoder=None) -> Feedback | None:
+    """This process's feedback, relearned every ``REFRESH_SECONDS``; None when turned off or unavailable."""
+    if not app.config["RANKING_FEEDBACK"]:
+        return None
+    state = app.extensions["kb"]
+    cached = state.get("feedback")
+    if cached is not None and time.monotonic() - cached[0] < REFRESH_SECONDS and cached[2] is encoder:
+        return cached[1]
+    with _lock:
+        try:
+            model = Feedback(learn(state["engine"]), encoder)
+        except sa.exc.SQLAlchemyError:
+            app.logger.warning("ranking feedback unavailable (database unreachable); ranking without it")
+            model = cached[1] if cached else None
+        state["feedback"] = (time.monotonic(), model, encoder)
+    return model

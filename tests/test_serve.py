@@ -1,0 +1,99 @@
+"""kb serve under gunicorn with two workers: analytics events from both reach the database, none lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kb.build import build_index
+from tests.conftest import ARTICLES, CUSTOMER_UA
+
+SEARCHES = 120
+EVENT_BATCHES = 40  # of 3 events each
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(url: str, body: dict | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"User-Agent": CUSTOMER_UA, "Content-Type": "text/plain"}
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=30) as response:
+        return response.status
+
+
+def wait_until_up(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "kb serve exited"
+        try:
+            if request(url + "/healthz") == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("kb serve did not start within 60 s")
+
+
+def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_path):
+    data_dir = tmp_path / "data"
+    build_index(ARTICLES, data_dir, encoder=None)
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATA_DIR": str(data_dir),
+        "KB_DATABASE_URL": database_url,
+        "KB_SEMANTIC_ENABLED": "false",
+        "KB_RATE_LIMIT": "off",
+        "KB_SECRET_KEY": "test-secret",
+    }
+    kb = Path(sys.executable).with_name("kb")
+    server = subprocess.Popen(
+        [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, server)
+        batch = {
+            "events": [
+                {"type": "suggestion_shown", "surface": "beacon", "session": "s", "articles": ["invoices"]},
+                {"type": "suggestion_clicked", "surface": "beacon", "session": "s", "article": "invoices"},
+                {"type": "search_click", "query": "invoices", "article": "invoices", "position": 1},
+            ]
+        }
+        jobs = [f"{url}/search?q=invoices+{n}" for n in range(SEARCHES)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(request, jobs))
+            statuses += list(pool.map(lambda _: request(f"{url}/api/v1/events", batch), range(EVENT_BATCHES)))
+        assert statuses.count(200) == SEARCHES and statuses.count(202) == EVENT_BATCHES
+    finally:
+        server.send_signal(signal.SIGTERM)  # graceful: each worker writes what it still has queued
+        _, errors = server.communicate(timeout=60)
+    assert server.returncode == 0, errors.decode()[-2000:]
+    assert errors.decode().count("Booting worker") >= 2
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        counts = dict(conn.execute(sa.text("SELECT type, count(*) FROM events GROUP BY type")).all())
+    engine.dispose()
+    assert counts == {
+        "search": SEARCHES,
+        "suggestion_shown": EVENT_BATCHES,
+        "suggestion_clicked": EVENT_BATCHES,
+        "search_click": EVENT_BATCHES,
+    }
