@@ -103,18 +103,44 @@ _lock = threading.Lock()
 
 
 def current(app, encoder=None) -> Feedback | None:
-    """This process's feedback, relearned every ``REFRESH_SECONDS``; None when turned off or unavailable."""
+    """This process's feedback; None when turned off.
+
+    Learned on first use, then relearned in the background every ``REFRESH_SECONDS`` while requests go on
+    with the previous model (embedding a thousand questions must not stall suggestions).
+    """
     if not app.config["RANKING_FEEDBACK"]:
         return None
     state = app.extensions["kb"]
     cached = state.get("feedback")
-    if cached is not None and time.monotonic() - cached[0] < REFRESH_SECONDS and cached[2] is encoder:
+    if cached is None or cached[2] is not encoder:
+        with _lock:
+            cached = state.get("feedback")
+            if cached is None or cached[2] is not encoder:
+                cached = state["feedback"] = (time.monotonic(), _learn_or_none(app, encoder), encoder)
         return cached[1]
-    with _lock:
-        try:
-            model = Feedback(learn(state["engine"]), encoder)
-        except sa.exc.SQLAlchemyError:
-            app.logger.warning("ranking feedback unavailable (database unreachable); ranking without it")
-            model = cached[1] if cached else None
-        state["feedback"] = (time.monotonic(), model, encoder)
-    return model
+    if time.monotonic() - cached[0] >= REFRESH_SECONDS and _lock.acquire(blocking=False):
+        state["feedback"] = (time.monotonic(), cached[1], encoder)  # one refresh at a time
+        threading.Thread(target=_refresh, args=(app, encoder), daemon=True).start()
+    return cached[1]
+
+
+def _refresh(app, encoder) -> None:
+    try:
+        model = _learn_or_none(app, encoder)
+        if model is not None:
+            app.extensions["kb"]["feedback"] = (time.monotonic(), model, encoder)
+    finally:
+        _lock.release()
+
+
+def _learn_or_none(app, encoder) -> Feedback | None:
+    try:
+        return Feedback(learn(app.extensions["kb"]["engine"]), encoder)
+    except sa.exc.SQLAlchemyError:
+        app.logger.warning("ranking feedback unavailable (database unreachable); ranking without it")
+        return None
+
+
+def forget(app) -> None:
+    """Drop what was learned: the next suggestion relearns from the events at once."""
+    app.extensions["kb"].pop("feedback", None)

@@ -441,14 +441,10 @@ def clicks_and_votes(query, article, clicks, helpful=2, unhelpful=0):
 
 
 def suggest(client, text):
-    return client.post("/api/v1/suggest", json={"text": text}).get_json()["suggestions"]
-
-
-@pytest.fixture(autouse=True)
-def relearn_at_once(monkeypatch):
     from kb import feedback
 
-    monkeypatch.setattr(feedback, "REFRESH_SECONDS", 0)
+    feedback.forget(client.application)  # as after the periodic relearning
+    return client.post("/api/v1/suggest", json={"text": text}).get_json()["suggestions"]
 
 
 def test_articles_clicked_and_found_helpful_get_a_small_visible_boost(stats_app, client):
