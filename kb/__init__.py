@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         raise ConfigError(problems)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _local_secret_key(Path(app.config["DATA_DIR"]))
+    if str(app.config["BASE_URL"]).startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True  # agent sessions never travel over plain http
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
 

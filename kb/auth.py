@@ -291,6 +291,7 @@ def init_app(app) -> None:
     manager.login_message = "Please sign in to see this page."
     manager.login_message_category = "agent"
     manager.user_loader(load_agent)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default is None: sent on cross-site requests
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     sync_config_agents(app.config, app.extensions["kb"]["engine"])
     app.context_processor(lambda: {"is_agent": is_agent()})

@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
     Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("REDIS_URL", "", "Redis for rate limits shared by every worker and host; empty: in each process."),
+    Setting("PROXY_HOPS", 0, "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1)."),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
     Setting("RATE_LIMIT", "120/minute", "Requests per client to the public API, e.g. 120/minute; `off` disables."),
     Setting("TICKET_WEBHOOK_URL", "", "Where new tickets are POSTed as JSON (or as a Slack message)."),
@@ -103,6 +105,10 @@ def validate_config(config: dict) -> list[str]:
         problems.append(
             f"KB_ANALYTICS_RETENTION_DAYS: {config['ANALYTICS_RETENTION_DAYS']!r} must be a whole number of days"
         )
+    if config["REDIS_URL"] and not str(config["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):
+        problems.append("KB_REDIS_URL must look like redis://127.0.0.1:6379/0 (or rediss://, unix://)")
+    if not _is_number_in(config["PROXY_HOPS"], 0, 5, integer=True):
+        problems.append(f"KB_PROXY_HOPS: {config['PROXY_HOPS']!r} must be a whole number from 0 to 5")
     problems += _account_problems(config)
     for origin in origins(config):
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):

@@ -212,8 +212,7 @@ def visitor_hash() -> str | None:
     salt = todays_salt()
     if salt is None:
         return None
-    address = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
-    material = f"{salt}|{address}|{request.user_agent.string}".encode()
+    material = f"{salt}|{request.remote_addr or ''}|{request.user_agent.string}".encode()  # KB_PROXY_HOPS
     return hashlib.sha256(material).hexdigest()[:32]
 
 

@@ -105,6 +105,11 @@ class EncoderHolder:
     def loaded(self) -> bool:
         return self._encoder is not None
 
+    def load_in_background(self) -> None:
+        """Start loading the model without waiting (readiness checks must answer at once)."""
+        if self.enabled and not self.error and not self.loaded and not self._lock.locked():
+            threading.Thread(target=self.get, name="kb-model-load", daemon=True).start()
+
     def get(self):
         if not self.enabled or self.error:
             return None

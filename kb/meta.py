@@ -52,6 +52,52 @@ def asset(filename: str):
     return response
 
 
+@bp.get("/readyz")
+def readyz():
+    """Readiness: 200 when this process can answer searches and suggestions, 503 (with what is missing) until."""
+    checks = {"index": _index_check(), "model": _model_check(), "database": _database_check()}
+    ready = all(check["ok"] for check in checks.values())
+    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ready else 503
+
+
+def _index_check() -> dict:
+    try:
+        build = get_build()
+    except IndexNotBuiltError as e:
+        return {"ok": False, "error": e.message}
+    return {"ok": True, "build": build.build_id, "articles": build.manifest["articles"]}
+
+
+def _model_check() -> dict:
+    holder = current_app.extensions["kb"]["encoder"]
+    try:
+        semantic_index = get_build().semantic is not None
+    except IndexNotBuiltError:
+        semantic_index = False
+    if not holder.enabled or not semantic_index:
+        return {"ok": True, "state": "off"}
+    if holder.loaded:
+        return {"ok": True, "state": "loaded"}
+    if holder.error:
+        return {"ok": True, "state": "degraded", "error": holder.error}  # serving full-text only
+    holder.load_in_background()
+    return {"ok": False, "state": "loading"}
+
+
+def _database_check() -> dict:
+    import sqlalchemy as sa
+
+    try:
+        with current_app.extensions["kb"]["engine"].connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as e:
+        current_app.logger.warning("readiness: database unreachable: %s", e)
+        return {"ok": False, "error": "the database is unreachable"}
+    return {"ok": True}
+
+
 @bp.get("/healthz")
 def healthz():
     body = {"status": "ok", "semantic": semantic_status()}

@@ -22,10 +22,18 @@ def init_app(app) -> None:
             allow_headers=["Content-Type"],
             max_age=600,
         )
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=app.config.get("RATE_LIMIT_STORAGE", "memory://"),
+        storage_uri=app.config["REDIS_URL"] or "memory://",
+        # With Redis down, serve rather than refuse everyone; each process falls back to its own counts.
+        in_memory_fallback_enabled=bool(app.config["REDIS_URL"]),
+        in_memory_fallback=[],
         headers_enabled=True,
         default_limits=[],
     )
