@@ -42,6 +42,13 @@ HOST_PAGE = """<!doctype html>
   <script src="{script}" {attributes} defer></script>
 </body></html>
 """
+# A host site with a strict Content-Security-Policy that allows kb's origin and nothing inline.
+STRICT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Strict</title>
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; script-src {kb}; connect-src {kb}; style-src 'self'; img-src {kb} data:">
+</head><body><h1>Strict host</h1><script src="{script}" defer></script></body></html>
+"""
 ATTRIBUTES = 'data-color="#0f766e" data-greeting="Hi! How can Acme help?" data-position="left"'
 
 
@@ -109,6 +116,7 @@ def kb(app, host):
         script = server.url + "/beacon.js"
         host.pages["/billing/index.html"] = HOST_PAGE.format(script=script, attributes=ATTRIBUTES)
         host.pages["/plain.html"] = HOST_PAGE.format(script=script, attributes='data-color="red;background:url(x)"')
+        host.pages["/strict.html"] = STRICT_PAGE.format(script=script, kb=server.url)
         yield server
 
 
@@ -320,6 +328,19 @@ def test_invalid_colour_falls_back_to_the_default(open_page, host):
     assert launcher.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(37, 99, 235)"
     assert launcher.bounding_box()["x"] > DESKTOP["width"] / 2  # right by default
     expect(open_beacon(page).get_by_text("Hi! How can we help?")).to_be_visible()
+
+
+def test_the_beacon_works_under_a_strict_host_csp(open_page, host):
+    page = open_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(host.origin + "/strict.html")
+    launcher = launcher_of(page)
+    assert launcher.evaluate("e => getComputedStyle(e).position") == "fixed"  # its styles applied
+    dialog = open_beacon(page)
+    dialog.get_by_label("Ask a question").press_sequentially("how do I reset my password", delay=10)
+    expect(suggestions_of(dialog).first).to_contain_text("Reset your password")
+    assert violations == [] and not page.errors
 
 
 def test_keyboard_focus_trap_and_escape(page: Page):

@@ -251,7 +251,12 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         button("×", "x", close, { "aria-label": "Close help" })),
       h("div", { className: "scroll" }, ...Object.values(views)));
     show("home");
-    root.append(h("style", {}, STYLE), launcher, panel);
+    try { // a constructed sheet works under the host page's CSP; a <style> needs 'unsafe-inline' there
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) { root.append(h("style", {}, STYLE)); }
+    root.append(launcher, panel);
     document.body.append(host);
   }
 
