@@ -280,9 +280,13 @@ def _deflection(conn, in_period, stats: Stats) -> None:
 
     with_suggestions = sessions("suggestion_shown")
     with_ticket = with_suggestions & sessions("ticket_submitted")
-    resolved = (
-        conn.execute(sa.select(events.c.data).where(in_period, events.c.type == "ticket_resolved")).scalars().all()
-    )
+    marks = conn.execute(
+        sa.select(events.c.id, events.c.data)
+        .where(in_period, events.c.type == "ticket_resolved")
+        .order_by(events.c.created_at, events.c.id)
+    ).all()
+    latest = {(data or {}).get("ticket_id", event_id): data or {} for event_id, data in marks}  # a re-mark wins
+    resolved = list(latest.values())
     already_shown = sum(1 for data in resolved if (data or {}).get("shown_before"))
     stats.deflection = {
         "sessions_with_suggestions": len(with_suggestions),

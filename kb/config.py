@@ -40,7 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", "", "Redis for rate limits shared by every worker and host; empty: in each process."),
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1)."),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
-    Setting("RATE_LIMIT", "120/minute", "Requests per client to the public API, e.g. 120/minute; `off` disables."),
+    Setting(
+        "RATE_LIMIT", "120/minute", "Requests per client to each API and integration, e.g. 120/minute; `off` disables."
+    ),
     Setting("TICKET_WEBHOOK_URL", "", "Where new tickets are POSTed as JSON (or as a Slack message)."),
     Setting("TICKET_WEBHOOK_FORMAT", "json", "Body of the ticket webhook: json (kb's ticket) or slack."),
     Setting("SMTP_URL", "", "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://..."),

@@ -68,7 +68,7 @@ def record(
 ) -> bool:
     """Queue one event; False when it is not recorded (a bot, or the queue is full). Never raises."""
     try:
-        if has_request_context() and is_bot(request.user_agent.string):
+        if has_request_context() and (is_bot(request.user_agent.string) or _team_member(surface)):
             return False
         row = {
             "type": type_,
@@ -86,6 +86,13 @@ def record(
     except Exception:  # analytics must never take a page down with it
         log.exception("could not record a %s event", type_)
         return False
+
+
+def _team_member(surface: str) -> bool:
+    """Signed-in agents and admins checking the help center are not customers (their own view excepted)."""
+    from kb.auth import is_agent
+
+    return surface != "agent" and is_agent()
 
 
 def writer() -> EventWriter:

@@ -210,6 +210,13 @@ def test_no_ip_address_is_stored_only_a_daily_salted_hash(stats_app, client):
     assert salts == [dt.datetime.now(dt.UTC).date()]
 
 
+def test_the_team_checking_the_help_center_is_not_counted(stats_app):
+    agent = signed_in(stats_app, "dana@example.com")
+    agent.get("/search?q=invoices")
+    agent.post("/api/v1/events", json={"events": [{"type": "search_click", "article": "invoices", "query": "x"}]})
+    assert rows(stats_app) == []
+
+
 @pytest.mark.parametrize(
     "agent",
     [
@@ -290,7 +297,11 @@ SYNTHETIC = [
     event("ticket_submitted", surface="beacon", session="s9"),
     # resolutions: 1 of 2 had been shown the resolving article
     event("ticket_resolved", surface="agent", article="invoices", data={"ticket_id": 1, "shown_before": True}),
-    event("ticket_resolved", surface="agent", article="reset-password", data={"ticket_id": 2, "shown_before": False}),
+    event("ticket_resolved", surface="agent", article="invoices", data={"ticket_id": 2, "shown_before": True}),
+    # ticket 2 re-marked: the agent picked the wrong article first; only the latest mark counts
+    event(
+        "ticket_resolved", DAY2, surface="agent", article="reset-password", data={"ticket_id": 2, "shown_before": False}
+    ),
 ]
 
 
