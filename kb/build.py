@@ -114,6 +114,45 @@ def build_index(
     )
 
 
+EXPORT_CHECK_LIMIT = 1000  # sections compared with the original model (all of them in smaller help centers)
+
+
+def export_query_model(data_dir: Path | str, encoder) -> str | None:
+    """Export and check the int8 ONNX query model once, after an index build with ``encoder`` (the real model).
+
+    Returns a line for the user, or None when a checked export is already there.
+    """
+    from search import onnx
+    from search.semantic import ModelUnavailableError
+
+    if not onnx.is_available():
+        return "Queries are embedded with sentence-transformers (install onnxruntime for the faster int8 model)."
+    if onnx.exported(data_dir):
+        return None
+    texts = section_texts(data_dir, EXPORT_CHECK_LIMIT)
+    try:
+        meta = onnx.export(encoder, data_dir, texts)
+    except ModelUnavailableError as e:
+        return f"Warning: no int8 query model ({e}); queries are embedded with sentence-transformers."
+    return (
+        f"Exported the int8 query model in {meta['seconds']} s: cosine >= {meta['min_cosine']} with the original "
+        f"on {meta['checked_texts']} sections."
+    )
+
+
+def section_texts(data_dir: Path | str, limit: int) -> list[str]:
+    """Texts of the current build's sections; evenly spread over the build when there are more than ``limit``."""
+    build_dir = current_build_dir(index_root(data_dir))
+    if build_dir is None:
+        return []
+    pages = Site.load(build_dir / "pages.json").pages.values()
+    texts = [section.text for page in pages for section in page.sections if section.text.strip()]
+    if len(texts) <= limit:
+        return texts
+    step = len(texts) / limit
+    return [texts[int(i * step)] for i in range(limit)]
+
+
 def _previous_pages(build_dir: Path | None):
     if build_dir is None or not (build_dir / "pages.json").is_file():
         return None

@@ -50,7 +50,7 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
     from kb.indexes import EncoderHolder
 
     config = current_app.config
-    holder = EncoderHolder(config)
+    holder = EncoderHolder(config, for_documents=True)
     encoder = holder.get()
     if holder.enabled and encoder is None:
         click.echo(f"Warning: {holder.error}; building a full-text-only index.", err=True)
@@ -65,6 +65,12 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(report.summary())
+    if encoder is not None and config["ONNX_ENABLED"] and holder.factory is None:
+        from kb.build import export_query_model
+
+        message = export_query_model(config["DATA_DIR"], encoder)
+        if message:
+            click.echo(message, err=message.startswith("Warning"))
 
 
 @click.command("search")

@@ -34,6 +34,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the database. Empty: SQLite file kb.sqlite3 in DATA_DIR."),
     Setting("SEMANTIC_ENABLED", True, "Use semantic (embedding) search beside full-text search."),
     Setting("EMBEDDING_MODEL", "all-MiniLM-L6-v2", "Sentence-transformers model, loaded offline from site-packages."),
+    Setting("ONNX_ENABLED", True, "Embed queries with the int8 ONNX export kb index makes (no torch when serving)."),
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
     Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),

@@ -93,10 +93,12 @@ def open_build(path: Path) -> Build:
 class EncoderHolder:
     """Loads the query encoder once per process; remembers a failure so kb runs degraded, not broken."""
 
-    def __init__(self, config):
+    def __init__(self, config, *, for_documents: bool = False):
+        """``for_documents``: index builds always use the original model; queries may use the int8 export."""
         self.enabled = bool(config["SEMANTIC_ENABLED"])
         self.name = config["EMBEDDING_MODEL"]
         self.factory = config.get("ENCODER_FACTORY")
+        self.onnx_dir = None if for_documents or not config.get("ONNX_ENABLED", True) else config["DATA_DIR"]
         self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
         self._encoder = None
         self._lock = threading.Lock()
@@ -116,12 +118,36 @@ class EncoderHolder:
         with self._lock:
             if self._encoder is None and self.error is None:
                 try:
-                    self._encoder = self.factory() if self.factory else semantic.load_encoder(self.name, threads=1)
+                    self._encoder = self.factory() if self.factory else self._load()
                     self._encoder.encode_queries(["warm up"])
                 except semantic.ModelUnavailableError as e:
                     self.error = str(e)
                     log.warning("semantic search unavailable, serving full-text only: %s", e)
             return self._encoder
+
+    def _load(self):
+        from search import onnx
+
+        if (
+            self.onnx_dir
+            and self.name == semantic.DEFAULT_MODEL
+            and onnx.is_available()
+            and onnx.exported(self.onnx_dir)
+        ):
+            try:
+                return onnx.OnnxEncoder(onnx.export_dir(self.onnx_dir), threads=1)
+            except semantic.ModelUnavailableError as e:
+                log.warning("the int8 query model cannot be used (%s); using sentence-transformers", e)
+        return semantic.load_encoder(self.name, threads=1)
+
+    @property
+    def kind(self) -> str | None:
+        """Which implementation embeds queries: "onnx-int8", "sentence-transformers" or a test's."""
+        if self._encoder is None:
+            return None
+        return {"OnnxEncoder": "onnx-int8", "SentenceTransformerEncoder": "sentence-transformers"}.get(
+            type(self._encoder).__name__, type(self._encoder).__name__
+        )
 
 
 def init_app(app) -> None:
@@ -154,4 +180,4 @@ def get_encoder():
 
 def semantic_status() -> dict:
     holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
-    return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error}
+    return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error, "encoder": holder.kind}

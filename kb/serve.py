@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kb.build import build_index, current_build_dir, index_root
+from kb.build import build_index, current_build_dir, export_query_model, index_root
 from kb.indexes import EncoderHolder
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,14 @@ def ensure_index(app) -> None:
 
 
 def rebuild(app) -> None:
-    encoder = EncoderHolder(app.config).get()
+    holder = EncoderHolder(app.config, for_documents=True)
+    encoder = holder.get()
     report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
     click.echo(report.summary(), err=True)
+    if encoder is not None and app.config["ONNX_ENABLED"] and holder.factory is None:
+        message = export_query_model(app.config["DATA_DIR"], encoder)
+        if message:
+            click.echo(message, err=True)
 
 
 def articles_fingerprint(root: Path) -> tuple:

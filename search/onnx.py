@@ -1,0 +1,185 @@
+"""Query embeddings without torch: the same all-MiniLM-L6-v2, exported to ONNX and quantized to int8.
+
+``kb index`` exports the model once (``export``), checks it against sentence-transformers on the sections
+it indexes (``verify``: every cosine must reach ``MIN_COSINE``), and keeps it in ``DATA_DIR/model``. Serving
+workers then embed queries with onnxruntime and the ``tokenizers`` library: a few milliseconds per query
+and a fraction of torch's memory and start-up. Documents are still embedded by sentence-transformers at
+full precision; only queries go through the int8 model, whose vectors stay within the checked tolerance.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from search.semantic import DEFAULT_MODEL, ModelUnavailableError
+
+log = logging.getLogger(__name__)
+MIN_COSINE = 0.98
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+FILE = "model.int8.onnx"
+META = "export.json"
+VERSION = 1  # of the export recipe; a new recipe makes kb index export again
+
+
+def is_available() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
+
+
+def export_dir(data_dir: Path | str) -> Path:
+    return Path(data_dir) / "model" / f"{DEFAULT_MODEL}-int8"
+
+
+def exported(data_dir: Path | str) -> dict | None:
+    """The export's metadata when a verified export for this recipe is in ``data_dir``; else None."""
+    meta_path = export_dir(data_dir) / META
+    if not meta_path.exists():
+        return None
+    meta = orjson.loads(meta_path.read_bytes())
+    if meta.get("version") != VERSION or meta.get("min_cosine", 0) < MIN_COSINE:
+        return None
+    return meta
+
+
+class OnnxEncoder:
+    """The :class:`~search.semantic.Encoder` protocol over the int8 ONNX export."""
+
+    def __init__(self, directory: Path, *, threads: int = 1):
+        if not is_available():
+            raise ModelUnavailableError("onnxruntime is not installed")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name = DEFAULT_MODEL
+        self.dimension = 384
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(directory / FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # a damaged file: fall back rather than fail
+            raise ModelUnavailableError(f"cannot load {directory / FILE}: {e}") from e
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return np.asarray(self.session.run(None, feeds)[0], dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        batches = [self._encode(texts[i : i + 32]) for i in range(0, len(texts), 32)]
+        return np.vstack(batches) if batches else self._encode([])
+
+
+def export(reference, data_dir: Path | str, check_texts: list[str]) -> dict:
+    """Export ``reference`` (a loaded SentenceTransformerEncoder) to int8 ONNX in ``data_dir``, verified.
+
+    Raises ModelUnavailableError when the export tools are missing or the check fails (nothing is kept then).
+    """
+    if importlib.util.find_spec("onnx") is None or not is_available():
+        raise ModelUnavailableError("onnx and onnxruntime are needed to export the model")
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    started = time.monotonic()
+    model = reference.sentence_transformer()
+    target = export_dir(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        work = Path(tmp)
+        transformer = _Pooled(model[0].auto_model).eval()
+        sample = model.tokenizer(["a question", "a longer example sentence"], padding=True, return_tensors="pt")
+        axes = {"batch": 0, "tokens": 1}
+        dynamic = {name: {axes["batch"]: "batch", axes["tokens"]: "tokens"} for name in _INPUTS}
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on tracing; the result is verified below
+            torch.onnx.export(
+                transformer,
+                tuple(sample[name] for name in _INPUTS),
+                str(work / "model.onnx"),
+                input_names=list(_INPUTS),
+                output_names=["embedding"],
+                dynamic_axes={**dynamic, "embedding": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+        quant_pre_process(str(work / "model.onnx"), str(work / "pre.onnx"), skip_symbolic_shape=True)
+        # Per-channel weights keep every section's embedding within MIN_COSINE of the original model's.
+        quantize_dynamic(str(work / "pre.onnx"), str(work / FILE), per_channel=True, weight_type=QuantType.QInt8)
+        candidate = work / "export"
+        candidate.mkdir()
+        shutil.move(str(work / FILE), candidate / FILE)
+        shutil.copy(reference.model_path() / "tokenizer.json", candidate / "tokenizer.json")
+        worst = verify(OnnxEncoder(candidate), reference, check_texts)
+        if worst < MIN_COSINE:
+            raise ModelUnavailableError(f"the int8 export drifts too far (cosine {worst:.4f} < {MIN_COSINE})")
+        meta = {
+            "version": VERSION,
+            "model": DEFAULT_MODEL,
+            "min_cosine": round(worst, 4),
+            "checked_texts": len(check_texts),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        (candidate / META).write_bytes(orjson.dumps(meta))
+        if target.exists():
+            shutil.rmtree(target)
+        candidate.rename(target)
+    log.info("exported %s to %s (min cosine %.4f over %d texts)", DEFAULT_MODEL, target, worst, len(check_texts))
+    return meta
+
+
+def verify(encoder, reference, texts: list[str]) -> float:
+    """The lowest cosine between ``encoder``'s and ``reference``'s embeddings of ``texts`` (1.0 if none)."""
+    if not texts:
+        return 1.0
+    ours = encoder.encode_documents(texts)
+    theirs = reference.encode_documents(texts)
+    return float((ours * theirs).sum(axis=1).min())
+
+
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _pooled_module():
+    import torch
+
+    class Pooled(torch.nn.Module):
+        """The transformer plus sentence-transformers' mean pooling and normalization, as one graph."""
+
+        def __init__(self, transformer):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            tokens = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    return Pooled
+
+
+def _Pooled(transformer):  # noqa: N802 (a class, built lazily so that importing this module never imports torch)
+    return _pooled_module()(transformer)

@@ -1,0 +1,90 @@
+"""The int8 ONNX query model: exported by kb index, checked against the original, used without torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kb import create_app
+from kb.build import build_index, export_query_model
+from search import onnx
+from tests.conftest import ARTICLES, make_config
+
+pytestmark = pytest.mark.slow
+QUERIES = ["How do I reset my password?", "download last month's invoice as a PDF", "two factor codes rejected"]
+
+
+@pytest.fixture(scope="module")
+def exported_dir(real_encoder, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("onnx")
+    build_index(ARTICLES, data_dir, encoder=real_encoder)
+    message = export_query_model(data_dir, real_encoder)
+    assert message and message.startswith("Exported the int8 query model"), message
+    return data_dir
+
+
+def test_the_export_is_checked_on_every_section(exported_dir):
+    meta = onnx.exported(exported_dir)
+    assert meta["min_cosine"] >= onnx.MIN_COSINE and meta["checked_texts"] > 10
+    assert (onnx.export_dir(exported_dir) / onnx.FILE).stat().st_size < 30_000_000  # int8: a quarter of fp32
+    assert export_query_model(exported_dir, None) is None  # done once
+
+
+def test_int8_query_vectors_match_the_original_model(exported_dir, real_encoder):
+    ours = onnx.OnnxEncoder(onnx.export_dir(exported_dir)).encode_queries(QUERIES)
+    theirs = real_encoder.encode_queries(QUERIES)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-3)
+    assert (ours * theirs).sum(axis=1).min() >= onnx.MIN_COSINE
+
+
+def test_serving_uses_the_export_without_importing_torch(exported_dir):
+    script = (
+        "import sys, json\n"
+        "from kb import create_app\n"
+        "client = create_app().test_client()\n"
+        "answer = client.post('/api/v1/suggest', json={'text': 'I forgot my password and the link expired'})\n"
+        "print(json.dumps({'slugs': [s['slug'] for s in answer.get_json()['suggestions']],\n"
+        "    'encoder': client.get('/healthz').get_json()['semantic']['encoder'],\n"
+        "    'torch': 'torch' in sys.modules}))\n"
+    )
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(exported_dir),
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATABASE_URL": "sqlite://",
+        "KB_SECRET_KEY": "x",
+    }
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"slugs": outcome["slugs"], "encoder": "onnx-int8", "torch": False}
+    assert outcome["slugs"][0] == "reset-password"
+
+
+def encoder_kind(data_dir, **settings) -> str:
+    app = create_app(
+        make_config(
+            data_dir, DATABASE_URL="sqlite://", ENCODER_FACTORY=None, EMBEDDING_MODEL="all-MiniLM-L6-v2", **settings
+        )
+    )
+    with app.app_context():
+        holder = app.extensions["kb"]["encoder"]
+        holder.get()
+        return holder.kind
+
+
+def test_falls_back_to_sentence_transformers(exported_dir, tmp_path, monkeypatch):
+    assert encoder_kind(exported_dir) == "onnx-int8"
+    assert encoder_kind(exported_dir, ONNX_ENABLED=False) == "sentence-transformers"
+    broken = tmp_path / "broken"
+    shutil.copytree(exported_dir, broken)
+    (onnx.export_dir(broken) / onnx.FILE).write_bytes(b"not a model")
+    assert encoder_kind(broken) == "sentence-transformers"
+    monkeypatch.setattr(onnx, "is_available", lambda: False)  # onnxruntime not installed
+    assert encoder_kind(exported_dir) == "sentence-transformers"
