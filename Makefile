@@ -7,14 +7,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser-deps lint bench
+.PHONY: setup run test browser-deps lint lock bench
 
 setup: $(STAMP)  ## Create or update .venv (quick when nothing changed)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
-	$(PY) -m pip install --quiet -e ".[semantic]" --group test
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[semantic]" --group test
 	@touch $(STAMP)
 
 run: setup  ## Build the index of the shipped articles and serve the help center on http://$(HOST):$(PORT)
@@ -26,6 +26,10 @@ browser-deps:  ## Headless Chromium for the browser tests (Debian's package)
 
 test: setup browser-deps  ## Run the whole test suite
 	$(PY) -m pytest
+
+lock: setup  ## Refresh constraints.txt from what .venv has now (after changing dependencies in pyproject.toml)
+	@{ echo "# Every dependency's version, as tested: make setup installs with -c constraints.txt. Refresh with make lock."; \
+	  $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > constraints.txt
 
 lint: setup
 	$(VENV)/bin/ruff check kb search suggest tests bench
