@@ -94,6 +94,15 @@ outbox = sa.Table(
 )
 
 
+def as_utc(value):
+    """A stored timestamp as an aware UTC datetime: SQLite gives naive ones back, PostgreSQL aware ones."""
+    if value is None or value.tzinfo is not None:
+        return value
+    import datetime as dt
+
+    return value.replace(tzinfo=dt.UTC)
+
+
 def database_url(config) -> str:
     return config["DATABASE_URL"] or f"sqlite:///{Path(config['DATA_DIR']) / 'kb.sqlite3'}"
 

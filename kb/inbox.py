@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from kb import events
-from kb.db import get_engine, tickets
+from kb.db import as_utc, get_engine, tickets
 from kb.suggesting import Suggestion, run_suggest
+from kb.tickets import MAX_ID
 
 STATUSES = ("open", "answered", "closed")
 PER_PAGE = 25
@@ -91,6 +92,8 @@ def suggest_for_ticket(
 def set_status(ticket_id: int, status: str) -> bool:
     if status not in STATUSES:
         raise InboxError(f"status must be one of {', '.join(STATUSES)}")
+    if not 0 < ticket_id <= MAX_ID:
+        return False
     with get_engine().begin() as conn:
         changed = conn.execute(
             tickets.update().where(tickets.c.id == ticket_id).values(status=status, updated_at=dt.datetime.now(dt.UTC))
@@ -101,6 +104,8 @@ def set_status(ticket_id: int, status: str) -> bool:
 def mark_resolved(ticket_id: int, slug: str | None, agent_email: str) -> bool:
     """Record which article answered the ticket (None clears it); an open ticket becomes answered."""
     now = dt.datetime.now(dt.UTC)
+    if not 0 < ticket_id <= MAX_ID:
+        return False
     with get_engine().begin() as conn:
         row = conn.execute(
             sa.select(tickets.c.status, tickets.c.shown, tickets.c.email).where(tickets.c.id == ticket_id)
@@ -127,7 +132,7 @@ def suggest_for_customer(
 
 def ticket_to_dict(ticket: dict) -> dict:
     data = {k: v for k, v in ticket.items() if k not in ("created_at", "updated_at")}
-    data["created_at"] = ticket["created_at"].isoformat()
-    data["updated_at"] = ticket["updated_at"].isoformat() if ticket.get("updated_at") else None
+    data["created_at"] = as_utc(ticket["created_at"]).isoformat()
+    data["updated_at"] = as_utc(ticket["updated_at"]).isoformat() if ticket.get("updated_at") else None
     data["shown"] = list(ticket.get("shown") or [])
     return data

@@ -110,7 +110,12 @@ def create(ticket: TicketInput, source: str, config, engine: sa.Engine | None = 
     return ticket_id
 
 
+MAX_ID = 2**63 - 1  # what the databases' integer columns hold; a larger id in a URL names no ticket
+
+
 def get(ticket_id: int, engine: sa.Engine | None = None) -> dict | None:
+    if not 0 < ticket_id <= MAX_ID:
+        return None
     with (engine or get_engine()).connect() as conn:
         row = conn.execute(sa.select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
     return dict(row) if row else None

@@ -319,6 +319,11 @@ def test_agents_change_status_and_mark_the_resolving_article(agent_app, agent):
 
 def test_unknown_ticket_is_404(agent):
     assert agent.get("/agent/tickets/12345").status_code == 404
+    assert agent.get(f"/agent/tickets/{2**70}").status_code == 404  # beyond any database integer
+    token = csrf_token(agent.get("/agent/").get_data(as_text=True))
+    assert (
+        agent.post(f"/agent/tickets/{2**70}/status", data={"status": "closed", "csrf_token": token}).status_code == 404
+    )
 
 
 # Agent API
