@@ -22,6 +22,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -44,7 +45,7 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 def subset(folder: Path, limit: int, target: Path) -> int:
-    """The first ``limit`` articles of ``folder`` (and its non-Markdown files), linked into ``target``."""
+    """The first ``limit`` articles of ``folder`` (and its non-Markdown files), copied into ``target``."""
     count = 0
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
@@ -53,9 +54,9 @@ def subset(folder: Path, limit: int, target: Path) -> int:
             if count >= limit:
                 continue
             count += 1
-        link = target / path.relative_to(folder)
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(path)
+        copy = target / path.relative_to(folder)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)  # not a symlink: kb never follows links out of the articles folder
     return count
 
 
@@ -178,6 +179,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-load-") as tmp:
         work = Path(tmp)
         articles, data, count, sections = prepare(args.folder, args.articles, work)
+        if not sections:
+            raise SystemExit(f"no sections indexed from {args.folder}")
         build_dir = current_build_dir(index_root(data))
         asked = questions(build_dir, 500)
         port = free_port()
