@@ -5,21 +5,18 @@ beacon on another site, search-as-you-type) report what they showed and what was
 from __future__ import annotations
 
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from kb import auth, create_app, events, tickets
 from kb.db import events as events_table
-from tests.conftest import LiveServer, make_config
+from tests.conftest import HostSite, LiveServer, make_config
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 800}
 ADMIN_EMAIL, ADMIN_PASSWORD = "ada@example.com", "correct horse battery"
 NOTHING = "xylophone warranty"  # no article talks about either
 MESSAGE = "My invoice PDF will not download, and the password reset email never arrived."
@@ -27,33 +24,6 @@ HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Acme: billing</title></head>
 <body><h1>Acme billing</h1><script src="{script}" defer></script></body></html>
 """
-
-
-class HostSite:
-    """The customer's site, on another origin: one billing page embedding the beacon."""
-
-    def __init__(self):
-        self.page = ""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                found = self.path.split("?")[0] == "/billing/index.html"
-                self.send_response(200 if found else 204 if self.path == "/favicon.ico" else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write((site.page if found else "not found").encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -78,28 +48,8 @@ def app(built_data_dir, tmp_path, host):
 @pytest.fixture
 def kb(app, host):
     with LiveServer(app) as server:
-        host.page = HOST_PAGE.format(script=server.url + "/beacon.js")
+        host.pages["/billing/index.html"] = HOST_PAGE.format(script=server.url + "/beacon.js")
         yield server
-
-
-@pytest.fixture
-def open_page(browser: Browser):
-    """``open_page(**context_options)``: a fresh context's page, with a list of its console errors."""
-    contexts = []
-
-    def open_page(**options) -> Page:
-        context = browser.new_context(viewport=DESKTOP, **options)
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def recorded(app, type_: str, *, at_least: int = 1, timeout: float = 5.0, **where) -> list[dict]:

@@ -7,19 +7,16 @@ allows that origin with BEACON_ORIGINS and delivers tickets to a local webhook r
 from __future__ import annotations
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kb import create_app, outbox, tickets
-from tests.conftest import LiveServer, WebhookReceiver, make_config
+from tests.conftest import DESKTOP, HostSite, LiveServer, WebhookReceiver, make_config
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
 SHOTS = Path("/tmp/beacon-shots")  # screenshots for a human to look at; never inside the repository
 RED, FORTY = "rgb(255, 0, 0)", "40px"
@@ -50,38 +47,6 @@ STRICT_PAGE = """<!doctype html>
 </head><body><h1>Strict host</h1><script src="{script}" defer></script></body></html>
 """
 ATTRIBUTES = 'data-color="#0f766e" data-greeting="Hi! How can Acme help?" data-position="left"'
-
-
-class HostSite:
-    """Another origin: serves ``pages`` (path -> HTML) over HTTP on a free port."""
-
-    def __init__(self):
-        self.pages: dict[str, str] = {}
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                body = site.pages.get(self.path.split("?")[0])
-                if self.path == "/favicon.ico":
-                    self.send_response(204)
-                    self.end_headers()
-                    return
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write((body or "not found").encode())
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -121,23 +86,9 @@ def kb(app, host):
 
 
 @pytest.fixture
-def open_page(browser: Browser, kb):
-    """``open_page(**context_options)``: a fresh context's page, with a list of its console errors."""
-    contexts = []
-
-    def open_page(**options) -> Page:
-        context = browser.new_context(**{"viewport": DESKTOP, **options})
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_page(open_page, kb):
+    """conftest's ``open_page``, once kb and the host pages are up."""
+    return open_page
 
 
 @pytest.fixture
