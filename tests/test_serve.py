@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -97,3 +98,58 @@ def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_pat
         "suggestion_clicked": EVENT_BATCHES,
         "search_click": EVENT_BATCHES,
     }
+
+
+def test_a_worker_killed_under_load_loses_no_ticket(database_url, tmp_path):
+    data_dir = tmp_path / "data"
+    build_index(ARTICLES, data_dir, encoder=None)
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATA_DIR": str(data_dir),
+        "KB_DATABASE_URL": database_url,
+        "KB_SEMANTIC_ENABLED": "false",
+        "KB_RATE_LIMIT": "off",
+        "KB_SECRET_KEY": "test-secret",
+    }
+    kb = Path(sys.executable).with_name("kb")
+    command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    acknowledged, failed = [], []
+
+    def submit(n: int) -> None:
+        body = {"name": "Ann", "email": "ann@example.com", "message": f"ticket {n}"}
+        try:
+            data = json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", "User-Agent": CUSTOMER_UA}
+            req = urllib.request.Request(f"{url}/api/v1/tickets", data=data, headers=headers)
+            with urllib.request.urlopen(req, timeout=30) as response:
+                (acknowledged if response.status == 201 else failed).append((n, response.status))
+        except urllib.error.HTTPError as e:
+            failed.append((n, e.code))
+        except OSError as e:  # the connection the killed worker was serving
+            failed.append((n, type(e).__name__))
+
+    try:
+        wait_until_up(url, server)
+        workers = [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(submit, n) for n in range(200)]
+            while len(acknowledged) < 40:  # mid-stream: requests are in flight when the worker dies
+                time.sleep(0.005)
+            os.kill(workers[0], signal.SIGKILL)
+            for future in futures:
+                future.result()
+        assert len(acknowledged) + len(failed) == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert all(not isinstance(code, int) or code < 500 for _, code in failed), failed
+    assert len(failed) <= 4  # at most the requests in flight on the killed worker
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        stored = {m for (m,) in conn.execute(sa.text("SELECT message FROM tickets"))}
+    engine.dispose()
+    assert {f"ticket {n}" for n, _ in acknowledged} <= stored  # every 201 is a stored ticket
