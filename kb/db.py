@@ -112,6 +112,17 @@ def make_engine(config) -> sa.Engine:
     options = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}  # wait for another worker's write instead of failing
+    elif url.startswith("postgresql"):
+        # A database that is down or cut off must cost a request seconds (then a 503), never a hung worker.
+        options["pool_timeout"] = 5
+        options["connect_args"] = {
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 10_000,
+        }
     engine = sa.create_engine(url, **options)
     migrate(engine)
     return engine
