@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -264,8 +264,6 @@ def agent_required(view=None, *, role: str = "agent"):
             if not current_user.is_authenticated:
                 return redirect(url_for("agent.sign_in", next=request.full_path.rstrip("?")))
             if role == "admin" and not current_user.is_admin:
-                from flask import abort
-
                 abort(403, description="This page is for kb administrators.")
             return view(*args, **kwargs)
 
