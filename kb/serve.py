@@ -96,7 +96,19 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     from kb import create_app
 
     application.application = create_app()
+    preload_index(application.application)
     application.run()
+
+
+def preload_index(app) -> None:
+    """Open the index in the master, so that forked workers share its arrays and pages copy-on-write
+    instead of each loading its own. The model is not loaded here: no inference before fork."""
+    from kb.errors import IndexNotBuiltError
+
+    try:
+        app.extensions["kb"]["indexes"].current()
+    except IndexNotBuiltError:
+        pass  # workers will say so on their first request
 
 
 def after_fork(app) -> None:
