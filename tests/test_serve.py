@@ -48,7 +48,8 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise AssertionError("kb serve did not start within 60 s")
 
 
-def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_path):
+def start_kb_serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    """`kb serve` with two gunicorn workers on the test articles (full text only) and ``database_url``."""
     data_dir = tmp_path / "data"
     build_index(ARTICLES, data_dir, encoder=None)
     port = free_port()
@@ -62,13 +63,13 @@ def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_pat
         "KB_SECRET_KEY": "test-secret",
     }
     kb = Path(sys.executable).with_name("kb")
-    server = subprocess.Popen(
-        [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
+    command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_path):
+    server, url = start_kb_serve(database_url, tmp_path)
     try:
         wait_until_up(url, server)
         batch = {
@@ -101,22 +102,7 @@ def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_pat
 
 
 def test_a_worker_killed_under_load_loses_no_ticket(database_url, tmp_path):
-    data_dir = tmp_path / "data"
-    build_index(ARTICLES, data_dir, encoder=None)
-    port = free_port()
-    env = {
-        **os.environ,
-        "KB_ARTICLES_DIR": str(ARTICLES),
-        "KB_DATA_DIR": str(data_dir),
-        "KB_DATABASE_URL": database_url,
-        "KB_SEMANTIC_ENABLED": "false",
-        "KB_RATE_LIMIT": "off",
-        "KB_SECRET_KEY": "test-secret",
-    }
-    kb = Path(sys.executable).with_name("kb")
-    command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_kb_serve(database_url, tmp_path)
     acknowledged, failed = [], []
 
     def submit(n: int) -> None:
