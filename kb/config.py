@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
     Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("LOG_FORMAT", "text", "kb serve's logs: text for people, json (one object a line) for log collectors."),
     Setting("REDIS_URL", "", "Redis for rate limits shared by every worker and host; empty: in each process."),
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1)."),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
@@ -108,6 +109,8 @@ def validate_config(config: dict) -> list[str]:
         problems.append(
             f"KB_ANALYTICS_RETENTION_DAYS: {config['ANALYTICS_RETENTION_DAYS']!r} must be a whole number of days"
         )
+    if config["LOG_FORMAT"] not in ("text", "json"):
+        problems.append(f"KB_LOG_FORMAT: {config['LOG_FORMAT']!r} is not text or json")
     if config["REDIS_URL"] and not str(config["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):
         problems.append("KB_REDIS_URL must look like redis://127.0.0.1:6379/0 (or rediss://, unix://)")
     if not _is_number_in(config["PROXY_HOPS"], 0, 5, integer=True):

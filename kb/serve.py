@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from kb import logs
 from kb.build import build_index, current_build_dir, export_query_model, index_root
 from kb.indexes import EncoderHolder
 
@@ -72,7 +73,13 @@ def run_dev(app, host: str, port: int) -> None:
 def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from kb import create_app
+
     class KBApplication(BaseApplication):
+        def __init__(self, app):
+            self.application = app  # gunicorn reads the config in __init__, which needs it
+            super().__init__()
+
         def load_config(self):
             options = {
                 "bind": f"{host}:{port}",
@@ -84,6 +91,8 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
                 "graceful_timeout": 20,
                 "timeout": 30,
             }
+            if self.application.config["LOG_FORMAT"] == "json":
+                options["logger_class"] = "kb.logs.JsonLogger"
             for key, value in options.items():
                 self.cfg.set(key, value)
             self.cfg.set("post_fork", lambda server, worker: after_fork(self.application))
@@ -92,12 +101,10 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
         def load(self):
             return self.application
 
-    application = KBApplication()
-    from kb import create_app
-
-    application.application = create_app()
-    preload_index(application.application)
-    application.run()
+    app = create_app()
+    logs.configure(app.config["LOG_FORMAT"])
+    preload_index(app)
+    KBApplication(app).run()
 
 
 def preload_index(app) -> None:

@@ -48,7 +48,9 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise AssertionError("kb serve did not start within 60 s")
 
 
-def start_kb_serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+def start_kb_serve(
+    database_url: str, tmp_path: Path, stdout=subprocess.DEVNULL, **settings: str
+) -> tuple[subprocess.Popen, str]:
     """`kb serve` with two gunicorn workers on the test articles (full text only) and ``database_url``."""
     data_dir = tmp_path / "data"
     build_index(ARTICLES, data_dir, encoder=None)
@@ -61,10 +63,11 @@ def start_kb_serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen,
         "KB_SEMANTIC_ENABLED": "false",
         "KB_RATE_LIMIT": "off",
         "KB_SECRET_KEY": "test-secret",
+        **{f"KB_{name}": value for name, value in settings.items()},
     }
     kb = Path(sys.executable).with_name("kb")
     command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE)
     return server, f"http://127.0.0.1:{port}"
 
 
@@ -139,3 +142,21 @@ def test_a_worker_killed_under_load_loses_no_ticket(database_url, tmp_path):
         stored = {m for (m,) in conn.execute(sa.text("SELECT message FROM tickets"))}
     engine.dispose()
     assert {f"ticket {n}" for n, _ in acknowledged} <= stored  # every 201 is a stored ticket
+
+
+def test_json_logs_are_one_object_a_line_with_request_fields(tmp_path):
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    server, url = start_kb_serve(url, tmp_path, stdout=subprocess.PIPE, LOG_FORMAT="json")  # access log: stdout
+    try:
+        wait_until_up(url, server)
+        assert request(f"{url}/search?q=private+words") == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        access_log, errors = server.communicate(timeout=60)
+    lines = (access_log + errors).decode().splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]  # every line is JSON
+    assert {"time", "level", "logger", "message"} <= set(records[0])
+    [access] = [r for r in records if r.get("path") == "/search"]
+    assert access["method"] == "GET" and access["status"] == 200 and access["duration_ms"] >= 0
+    assert "private" not in json.dumps(access)  # no query string: it holds what customers typed
+    assert any("Booting worker" in r["message"] for r in records)
