@@ -54,14 +54,21 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
     encoder = holder.get()
     if holder.enabled and encoder is None:
         click.echo(f"Warning: {holder.error}; building a full-text-only index.", err=True)
-    with click.progressbar(length=0, label="Embedding sections", file=sys.stderr, hidden=encoder is None) as bar:
-        report = build_index(
-            articles_dir or config["ARTICLES_DIR"],
-            config["DATA_DIR"],
-            encoder=encoder,
-            full=full,
-            progress=lambda stage, n: bar.update(n),
-        )
+    try:
+        with click.progressbar(length=0, label="Embedding sections", file=sys.stderr, hidden=encoder is None) as bar:
+            report = build_index(
+                articles_dir or config["ARTICLES_DIR"],
+                config["DATA_DIR"],
+                encoder=encoder,
+                full=full,
+                progress=lambda stage, n: bar.update(n),
+            )
+    except OSError as e:  # a full disk, a read-only folder: the half-written build is removed
+        where = e.filename or config["DATA_DIR"]
+        raise click.ClickException(
+            f"could not write the index ({e.strerror or e} at {where}); nothing was switched: "
+            "the previous index, if any, keeps serving"
+        ) from None
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(report.summary())

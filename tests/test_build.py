@@ -183,3 +183,34 @@ def test_dev_server_watcher_rebuilds_when_an_article_changes(fresh, monkeypatch)
         watcher.join()
     assert current_build_dir(index_root(data_dir)) != before
     assert app.test_client().get("/articles/watched").status_code == 200
+
+
+def test_a_full_disk_during_kb_index_keeps_the_old_index_serving(articles_copy, tmp_path):
+    import os
+    import subprocess
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(data_dir)]).returncode
+    ):
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        app = create_app(
+            make_config(data_dir, ARTICLES_DIR=str(articles_copy), DATABASE_URL=f"sqlite:///{tmp_path / 'kb.db'}")
+        )
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["index"]).exit_code == 0
+        before = current_build_dir(index_root(data_dir))
+        words = " ".join(f"word{n}" for n in range(3000))
+        for n in range(60):  # a few MB of new text: more than the disk has left
+            (articles_copy / "guides" / f"big-{n}.md").write_text(f"---\ntitle: Big {n}\n---\n{words} unique{n}\n")
+        result = runner.invoke(args=["index"])
+        assert result.exit_code == 1
+        assert "No space left on device" in result.output and "previous index" in result.output
+        assert current_build_dir(index_root(data_dir)) == before
+        assert not list((index_root(data_dir) / "builds").glob(".tmp-*"))  # the half-written build is gone
+        assert "invoices" in search_slugs(app.test_client(), "invoices")
+    finally:
+        subprocess.run(["umount", "--lazy", str(data_dir)])  # the app may still hold index files open
