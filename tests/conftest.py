@@ -293,6 +293,14 @@ class HostSite:
 
 
 @pytest.fixture
+def host():
+    """Another origin (a customer's site) that serves ``host.pages``; the beacon tests share one per module."""
+    site = HostSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture
 def open_page(browser):
     """``open_page(**context_options)``: a fresh context's page, with a list of its console errors."""
     contexts = []

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kb import auth, create_app, tickets
-from tests.conftest import HostSite, LiveServer, make_config
+from tests.conftest import LiveServer, make_config, shut_down
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,6 @@ SEEN = ["Download invoices", "Reset your password", "Two-factor authentication"]
 
 
 @pytest.fixture
-def host():
-    site = HostSite()
-    yield site
-    site.close()
-
-
-@pytest.fixture
 def app(built_data_dir, tmp_path, host):
     config = make_config(
         built_data_dir, BEACON_ORIGINS=host.origin, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"
@@ -46,7 +39,7 @@ def app(built_data_dir, tmp_path, host):
     with app.app_context():
         auth.add_agent(AGENT_EMAIL, AGENT_PASSWORD, name="Grace Hopper")
     yield app
-    app.extensions["kb"]["engine"].dispose()
+    shut_down(app)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from kb import auth, create_app, events, tickets
 from kb.db import events as events_table
-from tests.conftest import HostSite, LiveServer, make_config
+from tests.conftest import LiveServer, make_config, shut_down
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +27,6 @@ HOST_PAGE = """<!doctype html>
 
 
 @pytest.fixture
-def host():
-    site = HostSite()
-    yield site
-    site.close()
-
-
-@pytest.fixture
 def app(built_data_dir, tmp_path, host):
     config = make_config(
         built_data_dir, BEACON_ORIGINS=host.origin, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"
@@ -42,7 +35,7 @@ def app(built_data_dir, tmp_path, host):
     with app.app_context():
         auth.add_agent(ADMIN_EMAIL, ADMIN_PASSWORD, name="Ada Admin", role="admin")
     yield app
-    app.extensions["kb"]["engine"].dispose()
+    shut_down(app)
 
 
 @pytest.fixture
