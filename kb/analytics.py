@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlalchemy as sa
 
-from kb.db import as_utc, events
+from kb.db import events
 
 TOP = 20
 POSITIONS = 10
@@ -142,12 +142,12 @@ def _searches(conn, in_period, stats: Stats) -> None:
     stats.searches = conn.execute(sa.select(sa.func.count()).where(is_search)).scalar_one()
     per_day = Counter()
     for (created_at,) in conn.execute(sa.select(events.c.created_at).where(is_search)):
-        per_day[as_utc(created_at).date()] += 1
+        per_day[created_at.date()] += 1
     stats.searches_per_day = [{"date": d.isoformat(), "count": per_day.get(d, 0)} for d in stats.period.days]
     visitors = conn.execute(
         sa.select(events.c.created_at, events.c.visitor).where(in_period, events.c.visitor.is_not(None))
     ).all()
-    stats.unique_visitors = len({(as_utc(created_at).date(), visitor) for created_at, visitor in visitors})
+    stats.unique_visitors = len({(created_at.date(), visitor) for created_at, visitor in visitors})
 
     query = sa.func.lower(events.c.query)
     rows = conn.execute(
@@ -228,7 +228,7 @@ def latest_votes(rows) -> list[tuple[str, dict]]:
     latest: dict[tuple, tuple[str, dict]] = {}
     for event_id, slug, data, created_at, visitor in rows:
         data = dict(data or {})
-        key = (slug, visitor, as_utc(created_at).date()) if visitor else (event_id,)
+        key = (slug, visitor, created_at.date()) if visitor else (event_id,)
         earlier = latest.pop(key, None)  # popped and re-added: the order stays the order of last votes
         if earlier is not None and bool(earlier[1].get("helpful")) == bool(data.get("helpful")):
             data = {**earlier[1], **data}

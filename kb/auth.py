@@ -19,7 +19,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kb.db import agents, api_tokens, as_utc, get_engine
+from kb.db import agents, api_tokens, get_engine
 from kb.errors import APIError
 
 ROLES = ("agent", "admin")
@@ -216,7 +216,7 @@ def token_role(token: str) -> str | None:
     if row is None:
         return None
     now = dt.datetime.now(dt.UTC)
-    if row.last_used_at is None or now - as_utc(row.last_used_at) > LAST_USED_EVERY:
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
         # Enough to see unused tokens, without a database write on every request an integration makes.
         with get_engine().begin() as conn:
             conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=now))

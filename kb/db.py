@@ -6,6 +6,7 @@ outbox and events.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,12 +14,23 @@ from flask import current_app
 
 metadata = sa.MetaData()
 
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timestamps read back as aware UTC datetimes on every database (SQLite returns them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
 events = sa.Table(
     "events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("type", sa.String(40), nullable=False, index=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("surface", sa.String(40), nullable=False, default="help_center"),
     sa.Column("article", sa.String(200)),
     sa.Column("query", sa.String(1000)),
@@ -40,7 +52,7 @@ tickets = sa.Table(
     "tickets",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("email", sa.String(320), nullable=False),
     sa.Column("subject", sa.String(300), nullable=False, default=""),
@@ -49,7 +61,7 @@ tickets = sa.Table(
     sa.Column("source", sa.String(40), nullable=False),  # contact_form, beacon, api
     sa.Column("shown", sa.JSON, nullable=False, default=list),  # slugs suggested before the customer wrote
     sa.Column("status", sa.String(20), nullable=False, default="open"),  # open, answered, closed
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", UTCDateTime()),
     sa.Column("resolved_article", sa.String(200)),  # the article an agent marked as resolving it
     sa.Column("resolved_by", sa.String(320)),
     sa.Index("ix_tickets_email", "email"),
@@ -64,8 +76,8 @@ agents = sa.Table(
     sa.Column("password_hash", sa.String(300), nullable=False),
     sa.Column("role", sa.String(20), nullable=False, default="agent"),  # agent, admin
     sa.Column("source", sa.String(20), nullable=False, default="cli"),  # cli, config (KB_AGENTS)
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_sign_in_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_sign_in_at", UTCDateTime()),
 )
 
 api_tokens = sa.Table(
@@ -75,8 +87,8 @@ api_tokens = sa.Table(
     sa.Column("name", sa.String(100), nullable=False, unique=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256; the token is shown once
     sa.Column("role", sa.String(20), nullable=False, default="agent"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime()),
 )
 
 outbox = sa.Table(
@@ -87,20 +99,11 @@ outbox = sa.Table(
     sa.Column("destination", sa.String(20), nullable=False),  # webhook, email
     sa.Column("status", sa.String(20), nullable=False, default="pending", index=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("claimed_until", UTCDateTime()),
     sa.Column("last_error", sa.Text),
-    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", UTCDateTime()),
 )
-
-
-def as_utc(value):
-    """A stored timestamp as an aware UTC datetime: SQLite gives naive ones back, PostgreSQL aware ones."""
-    if value is None or value.tzinfo is not None:
-        return value
-    import datetime as dt
-
-    return value.replace(tzinfo=dt.UTC)
 
 
 def database_url(config) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from kb import events
-from kb.db import as_utc, get_engine, tickets
+from kb.db import get_engine, tickets
 from kb.suggesting import Suggestion, run_suggest
 from kb.tickets import MAX_ID
 
@@ -132,7 +132,7 @@ def suggest_for_customer(
 
 def ticket_to_dict(ticket: dict) -> dict:
     data = {k: v for k, v in ticket.items() if k not in ("created_at", "updated_at")}
-    data["created_at"] = as_utc(ticket["created_at"]).isoformat()
-    data["updated_at"] = as_utc(ticket["updated_at"]).isoformat() if ticket.get("updated_at") else None
+    data["created_at"] = ticket["created_at"].isoformat()
+    data["updated_at"] = ticket["updated_at"].isoformat() if ticket.get("updated_at") else None
     data["shown"] = list(ticket.get("shown") or [])
     return data
