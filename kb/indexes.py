@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app, g
@@ -40,13 +41,38 @@ class Build:
     def build_id(self) -> str:
         return self.path.name
 
-    def searcher(self):
-        """A Whoosh searcher for the calling thread, opened once and reused: opening one reads every
-        segment's metadata, which costs more than a typical query."""
+    @cached_property
+    def schema(self):
+        return self.fulltext.schema  # read from the index's table of contents on every access: keep it
+
+    def searcher(self) -> LazySearcher:
+        """The calling thread's Whoosh searcher, opened on first real use and then reused: opening one reads
+        every segment's metadata, which costs more than a typical query, and most queries never need it
+        (plain keywords are ranked by the lexical arrays; Whoosh serves phrases and spelling)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self.fulltext.searcher(weighting=fulltext.weighting())
+            searcher = self._local.searcher = LazySearcher(self)
         return searcher
+
+    def open_searcher(self):
+        return self.fulltext.searcher(weighting=fulltext.weighting())
+
+
+class LazySearcher:
+    """A Whoosh ``Searcher`` that opens when something other than its schema is asked of it."""
+
+    def __init__(self, build: Build):
+        self._build = build
+        self._searcher = None
+
+    @property
+    def schema(self):
+        return self._build.schema
+
+    def __getattr__(self, name: str):
+        if self._searcher is None:
+            self._searcher = self._build.open_searcher()
+        return getattr(self._searcher, name)
 
 
 class IndexHolder:

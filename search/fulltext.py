@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import highlight, index, qparser, query
@@ -159,21 +160,20 @@ def search(
     qstring = clean_query(text)
     if not qstring:
         return Result(hits=[])
-    parser = make_parser(searcher.schema, boosts)
     allowed = _filter(category, include_internal)
     if lexical is not None and '"' not in qstring:
-        terms = plain_terms(searcher.schema, qstring)  # what the parser would find, without its cost
+        terms = plain_terms(qstring)  # what the parser would find, without its cost
         ranked = lexical.search(terms, limit, category=category, include_internal=include_internal)
         hits = [Hit(id=i, slug=i.split("#", 1)[0], anchor=i.split("#", 1)[1], score=score) for i, score in ranked]
     else:
-        q = parser.parse(qstring)
+        q = make_parser(searcher.schema, boosts).parse(qstring)
         terms = _query_words(q)
         hits = _run(searcher, q, limit, allowed)
     did_you_mean = _did_you_mean(searcher, qstring) if correct and len(hits) < FEW_HITS else None
     if hits:
         return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
     if did_you_mean:
-        corrected = parser.parse(did_you_mean)
+        corrected = make_parser(searcher.schema, boosts).parse(did_you_mean)
         hits = _run(searcher, corrected, limit, allowed)
         if hits:
             return Result(hits=hits, terms=_query_words(corrected), did_you_mean=did_you_mean, fuzzy=True)
@@ -186,20 +186,28 @@ def query_terms(schema: Schema, text: str) -> list[str]:
     """The analyzed words of ``text`` as the parser sees them (for highlighting)."""
     qstring = clean_query(text)
     if '"' not in qstring:
-        return plain_terms(schema, qstring)
+        return plain_terms(qstring)
     return _query_words(make_parser(schema).parse(qstring))
 
 
-def plain_terms(schema: Schema, qstring: str) -> list[str]:
+def plain_terms(qstring: str) -> list[str]:
     """The terms the multi-field parser makes of words without quotes: each word through each field's
     analyzer, in order, once each. Several times faster than parsing, which copies the query tree per term."""
-    words: list[str] = []
+    words: dict[str, None] = {}
     for word in qstring.split():
-        for name in FIELDS:
-            for token in schema[name].analyzer(word, mode="query"):
-                if token.text not in words:
-                    words.append(token.text)
-    return words
+        words.update(dict.fromkeys(_word_terms(word)))
+    return list(words)
+
+
+_QUERY_SCHEMA = make_schema()  # every index is written with this schema (the manifest's schema version says so)
+
+
+@lru_cache(maxsize=50_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """One word's terms through every searched field's analyzer, remembered: analyzing runs a chain of
+    Python generators per word and field, and customers' questions reuse the same few thousand words."""
+    terms = (token.text for name in FIELDS for token in _QUERY_SCHEMA[name].analyzer(word, mode="query"))
+    return tuple(dict.fromkeys(terms))
 
 
 def _run(searcher, q, limit: int, restrict) -> list[Hit]:
@@ -261,36 +269,105 @@ def _fuzzy_query(schema: Schema, terms: list[str]):
 def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
     """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped.
 
-    Only a window around the first place a term's stem appears is analyzed, which keeps snippets of long
-    sections cheap (highlighting a whole 5,000-word section costs milliseconds)."""
+    Words match when the analyzer of the index (tokenizer, stop words, stemmer) makes the same term of them
+    as of a query term. The snippet is the best one or two passages of about ``length`` characters: those
+    holding the most distinct query terms, joined by " … ". Only a window around the first place a term's
+    stem appears is read, so a 5,000-word section costs no more than a short one."""
     text = _flatten(text)
     if terms and text:
-        stems = frozenset(tok.text for tok in _SNIPPET_ANALYZER(" ".join(terms)))
-        window = _window(text, stems, length)
-        fragmenter = highlight.ContextFragmenter(maxchars=length, surround=60)
-        formatter = _MarkFormatter(between=" … ")
-        fragment = highlight.highlight(window, stems, _SNIPPET_ANALYZER, fragmenter, formatter, top=2)
+        stems = frozenset(_stem_words(" ".join(terms)))
+        fragment = _highlight(_window(text, stems, length), stems, length)
         if fragment:
             return fragment
     return highlight.htmlescape(_shorten(text, length))
 
 
+def _analyzer_parts(analyzer):
+    """(token pattern, stop words, stemming function) of a Whoosh ``StemmingAnalyzer``."""
+    tokenizer, _lowercase, stop, stemmer = analyzer.items
+    return tokenizer.expression, stop.stops, lru_cache(maxsize=50_000)(stemmer.stemfn)
+
+
+_TOKEN_RE, _STOP_WORDS, _stem = _analyzer_parts(_SNIPPET_ANALYZER)
+SURROUND = 60  # characters of context before the first and after the last marked word of a passage
+
+
+def _stem_words(text: str) -> list[str]:
+    return [_stem(w) for m in _TOKEN_RE.finditer(text) if (w := m.group(0).lower()) not in _STOP_WORDS]
+
+
+def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
+    """The one or two passages of ``text`` richest in ``stems``, escaped, each matching word in ``<mark>``."""
+    matches = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group(0).lower()
+        if word not in _STOP_WORDS and (stem := _stem(word)) in stems:
+            matches.append((m.start(), m.end(), stem))
+    if not matches:
+        return None
+    passages = []  # (distinct terms, words marked, -first match, span)
+    i = 0
+    while i < len(matches):
+        j = i
+        while j + 1 < len(matches) and matches[j + 1][1] - matches[i][0] <= length - 2 * SURROUND:
+            j += 1
+        group = matches[i : j + 1]
+        span = _span(text, group[0][0], group[-1][1])
+        passages.append((len({g[2] for g in group}), len(group), -group[0][0], span))
+        i = j + 1
+    spans = sorted(p[3] for p in sorted(passages, reverse=True)[:2])
+    if len(spans) == 2 and spans[1][0] <= spans[0][1]:
+        spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
+    return " … ".join(_mark(text, start, end, matches) for start, end in spans)
+
+
+def _span(text: str, first: int, last: int) -> tuple[int, int]:
+    """From ``SURROUND`` characters before ``first`` to as many after ``last``, cut at spaces."""
+    start, end = max(0, first - SURROUND), min(len(text), last + SURROUND)
+    if start > 0 and " " in text[start:first]:
+        start = text.index(" ", start) + 1
+    if end < len(text) and " " in text[last:end]:
+        end = text.rindex(" ", last, end)
+    return start, end
+
+
+def _mark(text: str, start: int, end: int, matches: list[tuple[int, int, str]]) -> str:
+    out, at = [], start
+    for begin, finish, _ in matches:
+        if begin >= start and finish <= end:
+            out.append(highlight.htmlescape(text[at:begin]))
+            out.append("<mark>" + highlight.htmlescape(text[begin:finish]) + "</mark>")
+            at = finish
+    out.append(highlight.htmlescape(text[at:end]))
+    return "".join(out)
+
+
 def _window(text: str, stems: frozenset[str], length: int) -> str:
+    """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
+    the place where the most distinct query stems appear close together (found by one regular expression,
+    which runs in C, instead of analyzing the whole text)."""
     if not stems or len(text) <= 3 * length:
         return text
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + ")", re.I)
-    match = pattern.search(text)
-    if match is None:
+    found = [
+        (m.start(), m.group(0).lower()) for _, m in zip(range(MAX_WINDOW_MATCHES), _stems_pattern(stems).finditer(text))
+    ]
+    if not found:
         return text[: 3 * length]
-    start = max(0, match.start() - length)
-    return text[start : match.start() + 2 * length]
+    best, best_count = found[0][0], 0
+    for i, (at, _) in enumerate(found):
+        count = len({word for pos, word in found[i:] if pos < at + 2 * length})
+        if count > best_count:
+            best, best_count = at, count
+    start = max(0, best - length // 2)
+    return text[start : start + 3 * length]
 
 
-class _MarkFormatter(highlight.HtmlFormatter):
-    """Escapes all text (as Whoosh's HtmlFormatter does) and wraps matches in a bare ``<mark>``."""
+MAX_WINDOW_MATCHES = 200
 
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + highlight.htmlescape(highlight.get_text(text, token, replace)) + "</mark>"
+
+@lru_cache(maxsize=1024)
+def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + ")", re.I)
 
 
 def _flatten(text: str) -> str:

@@ -117,6 +117,37 @@ def test_snippet_without_matching_terms_is_escaped_excerpt():
     assert fulltext.snippet("<img src=x onerror=alert(1)>", ["nothing"]) == "&lt;img src=x onerror=alert(1)&gt;"
 
 
+def test_snippet_marks_every_form_of_a_query_word_but_not_stop_words():
+    html = fulltext.snippet("Invoices list each invoice; the invoiced amount is paid by the owner.", ["invoice", "the"])
+    assert html.count("<mark>") == 3
+    assert "<mark>Invoices</mark>" in html and "<mark>invoiced</mark>" in html
+    assert "<mark>the</mark>" not in html
+
+
+def test_snippet_of_a_long_section_shows_where_most_query_words_meet():
+    filler = " ".join(["Nothing relevant is said in this sentence at all."] * 12)
+    text = f"Reset the router first. {filler} To reset your password, open Settings. {filler} Reset again."
+    html = fulltext.snippet(text, ["reset", "password"], length=160)
+    assert "<mark>reset</mark> your <mark>password</mark>" in html
+
+
+def test_snippet_joins_two_passages_far_apart():
+    filler = " ".join(["Nothing relevant is said in this sentence at all."] * 4)
+    html = fulltext.snippet(
+        f"Reset the router first. {filler} Then change the password.", ["reset", "password"], length=160
+    )
+    first, second = html.split(" … ")
+    assert first.startswith("<mark>Reset</mark> the router")
+    assert second.endswith("change the <mark>password</mark>.")
+
+
+def test_snippet_of_a_long_section_is_bounded():
+    text = "word " * 5000 + "the password is here " + "word " * 5000
+    html = fulltext.snippet(text, ["password"])
+    assert "<mark>password</mark>" in html
+    assert len(html) < 400
+
+
 def test_model_that_cannot_load_degrades_to_fulltext(built_data_dir, tmp_path):
     from kb import create_app
 
