@@ -1,22 +1,26 @@
 """Benchmark: kb serve (gunicorn) under load: cold start, memory, suggest and search latency, saturation.
 
     .venv/bin/python bench/serve_load.py ../shared/corpora/officedocs-support [--articles 2000]
-        [--workers 2] [--clients 4] [--seconds 20]
+        [--workers 2] [--clients 4] [--seconds 20] [--workdir DIR]
 
 1. Indexes the first ``--articles`` articles of FOLDER (full text; semantic vectors are random, since
    embedding 10,000 long sections takes a quarter of an hour here and top-k over random vectors costs the
-   same) and exports the int8 query model (checked on the shipped articles).
+   same) and exports the int8 query model (checked on the shipped articles). With ``--workdir``, the
+   prepared articles and index are kept there and reused by the next run.
 2. Starts ``kb serve --workers N`` and times the cold start to the first correct suggestion.
 3. Measures the server's memory: PSS of the master and its workers, summed.
 4. Runs ``--clients`` concurrent keep-alive clients on this same machine for ``--seconds`` each against
    POST /api/v1/suggest (30-word questions) and GET /api/v1/search, then more clients to find saturation.
-Prints medians and percentiles in ms, throughput in requests/s, and every non-2xx status.
+   No question or query is sent twice, so no cache can answer for the model.
+Prints medians and percentiles in ms, throughput in requests/s, every status (with the median time of the
+refusals, to show that overload is answered quickly), and the CPU the load generator itself used.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -61,16 +65,34 @@ def subset(folder: Path, limit: int, target: Path) -> int:
 
 
 def questions(build_dir: Path, count: int, words: int = 30) -> list[str]:
-    """30-word questions made of consecutive words of section texts: long, on-topic, reproducible."""
+    """``count`` distinct 30-word questions made of consecutive words of section texts: long, on-topic and
+    reproducible; enough of them that a run never sends one twice."""
     pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
     texts = [WORD.findall(s["text"]) for p in pages for s in p["sections"]]
     texts = [t for t in texts if len(t) >= words]
     rng = random.Random(0)
-    found = []
-    for text in rng.sample(texts, min(count, len(texts))):
+    found: dict[str, None] = {}
+    for _ in range(count * 3):
+        text = rng.choice(texts)
         start = rng.randrange(len(text) - words + 1)
-        found.append("How do I " + " ".join(text[start : start + words - 3]) + "?")
-    return found
+        found["How do I " + " ".join(text[start : start + words - 3]) + "?"] = None
+        if len(found) == count:
+            break
+    return list(found)
+
+
+class Feed:
+    """Hands out the questions one at a time to every client thread, never the same one twice."""
+
+    def __init__(self, items: list[str]):
+        self.items = items
+        self._next = itertools.count()
+
+    def take(self) -> str:
+        n = next(self._next)  # atomic under the GIL
+        if n >= len(self.items):
+            raise SystemExit(f"ran out of distinct questions after {len(self.items)}; lower --seconds")
+        return self.items[n]
 
 
 def free_port() -> int:
@@ -100,18 +122,16 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, body: dict | 
 
 
 def load(port: int, clients: int, seconds: float, make_request) -> dict:
-    """``clients`` threads calling ``make_request(i)`` -> (method, path, body) for ``seconds``."""
-    latencies: list[float] = []
-    statuses: Counter = Counter()
+    """``clients`` keep-alive clients each calling ``make_request()`` -> (method, path, body) for ``seconds``."""
+    results: list[tuple[object, float]] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
-    def client(n: int) -> None:
+    def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = n
-        mine, codes = [], Counter()
+        mine = []
         while time.monotonic() < deadline:
-            method, path, body = make_request(i)
+            method, path, body = make_request()
             started = time.perf_counter()
             try:
                 status, _ = call(conn, method, path, body)
@@ -119,42 +139,49 @@ def load(port: int, clients: int, seconds: float, make_request) -> dict:
                 status = type(e).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append((time.perf_counter() - started) * 1000)
-            codes[status] += 1
-            i += clients
+            mine.append((status, (time.perf_counter() - started) * 1000))
         with lock:
-            latencies.extend(mine)
-            statuses.update(codes)
+            results.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started, cpu = time.monotonic(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    ordered = sorted(latencies)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    answered = sorted(ms for status, ms in results if status == 200)
+    refused = sorted(ms for status, ms in results if status != 200)
+    pick = lambda q: answered[min(len(answered) - 1, int(q * len(answered)))] if answered else float("nan")  # noqa: E731
     return {
-        "requests": len(ordered),
-        "throughput": len(ordered) / elapsed,
-        "p50": statistics.median(ordered),
+        "requests": len(results),
+        "throughput": len(answered) / elapsed,
+        "p50": pick(0.5),
         "p90": pick(0.9),
         "p99": pick(0.99),
-        "statuses": dict(statuses),
+        "statuses": dict(Counter(status for status, _ in results)),
+        "refused_p50": statistics.median(refused) if refused else None,
+        "generator_cpu": (time.process_time() - cpu) / elapsed,
     }
 
 
 def line(name: str, r: dict) -> str:
+    refused = f"   refusals answered in {r['refused_p50']:.1f} ms (median)" if r["refused_p50"] is not None else ""
     return (
-        f"{name:34} {r['throughput']:7.1f} req/s   p50 {r['p50']:6.1f} ms   p90 {r['p90']:6.1f} ms   "
-        f"p99 {r['p99']:6.1f} ms   statuses {r['statuses']}"
+        f"{name:24} {r['throughput']:6.1f} answers/s   p50 {r['p50']:6.1f} ms   p90 {r['p90']:6.1f} ms   "
+        f"p99 {r['p99']:6.1f} ms   statuses {r['statuses']}{refused}   load generator {r['generator_cpu']:.2f} CPU"
     )
 
 
 def prepare(folder: Path, limit: int, work: Path) -> tuple[Path, Path, int, int]:
+    """The articles and data folder to serve, made in ``work`` unless a previous run left them there."""
     articles, data = work / "articles", work / "data"
-    articles.mkdir()
+    if (work / "prepared.json").exists():
+        prepared = json.loads((work / "prepared.json").read_text("utf-8"))
+        return articles, data, prepared["articles"], prepared["sections"]
+    for leftover in (articles, data, work / "model-check"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    articles.mkdir(parents=True)
     count = subset(folder, limit, articles)
     report = build_index(articles, data, encoder=None, full=True)
     random_embeddings(current_build_dir(index_root(data)), semantic.DEFAULT_MODEL)
@@ -164,7 +191,36 @@ def prepare(folder: Path, limit: int, work: Path) -> tuple[Path, Path, int, int]
     print(export_query_model(model_data, encoder) or "query model already exported")
     (data / "model").mkdir()
     os.rename(onnx.export_dir(model_data), onnx.export_dir(data))
+    shutil.rmtree(model_data)
+    (work / "prepared.json").write_text(json.dumps({"articles": count, "sections": report.sections}), "utf-8")
     return articles, data, count, report.sections
+
+
+def start_server(articles: Path, data: Path, workers: int, first_question: str):
+    """``kb serve`` started as a user would; returns (process, port, seconds to the first suggestion)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_ARTICLES_DIR": str(articles),
+        "KB_DATA_DIR": str(data),
+        "KB_RATE_LIMIT": "off",  # every client here comes from one address
+        "KB_SECRET_KEY": "bench",
+        "KB_SUGGEST_MIN_SCORE": "0",  # random vectors: any suggestion counts as a correct answer here
+    }
+    kb = Path(sys.executable).with_name("kb")
+    command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    started = time.monotonic()
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.monotonic() - started < 120:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            status, payload = call(conn, "POST", "/api/v1/suggest", {"text": first_question})
+            if status == 200 and json.loads(payload)["suggestions"]:
+                return server, port, time.monotonic() - started
+        except OSError:
+            time.sleep(0.02)
+    server.kill()
+    raise SystemExit("kb serve gave no suggestion within 120 s")
 
 
 def main() -> None:
@@ -175,68 +231,47 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--saturation", default="8,16,32", help="client counts to try beyond --clients")
+    parser.add_argument("--workdir", type=Path, help="keep the prepared articles and index here, for the next run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-load-") as tmp:
-        work = Path(tmp)
+        work = args.workdir or Path(tmp)
         articles, data, count, sections = prepare(args.folder, args.articles, work)
         if not sections:
             raise SystemExit(f"no sections indexed from {args.folder}")
-        build_dir = current_build_dir(index_root(data))
-        asked = questions(build_dir, 500)
-        port = free_port()
-        env = {
-            **os.environ,
-            "KB_ARTICLES_DIR": str(articles),
-            "KB_DATA_DIR": str(data),
-            "KB_RATE_LIMIT": "off",
-            "KB_SECRET_KEY": "bench",
-            "KB_SUGGEST_MIN_SCORE": "0",  # random vectors: any suggestion counts as a correct answer here
-        }
-        kb = Path(sys.executable).with_name("kb")
-        command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)]
-        started = time.monotonic()
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        asked = Feed(questions(current_build_dir(index_root(data)), 40_000))
+        searched = Feed(list(dict.fromkeys(" ".join(q.split()[3:7]) for q in asked.items)))
+        server, port, cold = start_server(articles, data, args.workers, asked.take())
         try:
-            cold = None
-            while cold is None and time.monotonic() - started < 120:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    status, payload = call(conn, "POST", "/api/v1/suggest", {"text": asked[0]})
-                    if status == 200 and json.loads(payload)["suggestions"]:
-                        cold = time.monotonic() - started
-                except OSError:
-                    time.sleep(0.02)
             print(
-                f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-                f"{count} articles, {sections} sections; {args.workers} workers; int8 ONNX query model"
+                f"machine: {platform.machine()}, {os.cpu_count()} CPUs ({cpu_model()}), Python "
+                f"{platform.python_version()}; {count} articles, {sections} sections; {args.workers} workers"
             )
             print(f"cold start to the first suggestion: {cold:.2f} s")
-            warm = load(port, args.clients, 3, lambda i: ("POST", "/api/v1/suggest", {"text": asked[i % 500]}))
-            print(
-                f"memory (PSS, master + workers) after warm-up: {pss_mb(server.pid):.0f} MB ({warm['requests']} "
-                "requests)"
-            )
-            suggest = load(
-                port, args.clients, args.seconds, lambda i: ("POST", "/api/v1/suggest", {"text": asked[i % 500]})
-            )
-            print(line(f"suggest, {args.clients} clients", suggest))
-            words = [" ".join(q.split()[3:7]) for q in asked]
-            search = load(
-                port,
-                args.clients,
-                args.seconds,
-                lambda i: ("GET", "/api/v1/search?q=" + words[i % 500].replace(" ", "+"), None),
-            )
-            print(line(f"search, {args.clients} clients", search))
+
+            def suggest():
+                return "POST", "/api/v1/suggest", {"text": asked.take()}
+
+            def search():
+                return "GET", "/api/v1/search?q=" + searched.take().replace(" ", "+"), None
+
+            warm = load(port, args.clients, 3, suggest)
+            pss = pss_mb(server.pid)
+            print(f"memory (PSS, master + workers) after warm-up: {pss:.0f} MB ({warm['requests']} requests)")
+            print(line(f"suggest, {args.clients} clients", load(port, args.clients, args.seconds, suggest)))
+            print(line(f"search, {args.clients} clients", load(port, args.clients, args.seconds, search)))
             for clients in [int(c) for c in args.saturation.split(",") if c]:
-                result = load(
-                    port, clients, args.seconds / 2, lambda i: ("POST", "/api/v1/suggest", {"text": asked[i % 500]})
-                )
-                print(line(f"suggest, {clients} clients", result))
+                print(line(f"suggest, {clients} clients", load(port, clients, args.seconds / 2, suggest)))
             print(f"memory (PSS) at the end: {pss_mb(server.pid):.0f} MB")
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(60)
+
+
+def cpu_model() -> str:
+    for row in Path("/proc/cpuinfo").read_text().splitlines():
+        if row.startswith("model name"):
+            return row.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":
