@@ -11,7 +11,8 @@
 3. Measures the server's memory: PSS of the master and its workers, summed.
 4. Runs ``--clients`` concurrent keep-alive clients on this same machine for ``--seconds`` each against
    POST /api/v1/suggest (30-word questions) and GET /api/v1/search, then more clients to find saturation.
-   No question or query is sent twice, so no cache can answer for the model.
+   No question or query is sent twice, so no cache can answer for the model. A client told 503 or 429
+   waits for its Retry-After before its next request, as the beacon and any polite client do.
 Prints medians and percentiles in ms, throughput in requests/s, every status (with the median time of the
 refusals, to show that overload is answered quickly), and the CPU the load generator itself used.
 """
@@ -113,12 +114,17 @@ def pss_mb(pid: int) -> float:
 
 
 def call(conn: http.client.HTTPConnection, method: str, path: str, body: dict | None):
+    status, payload, _ = call_with_headers(conn, method, path, body)
+    return status, payload
+
+
+def call_with_headers(conn: http.client.HTTPConnection, method: str, path: str, body: dict | None):
     data = json.dumps(body) if body is not None else None
     headers = {"Content-Type": "application/json", "User-Agent": "Mozilla/5.0 bench"} if data else {}
     conn.request(method, path, body=data, headers=headers)
     response = conn.getresponse()
     payload = response.read()
-    return response.status, payload
+    return response.status, payload, response.headers
 
 
 def load(port: int, clients: int, seconds: float, make_request) -> dict:
@@ -133,13 +139,17 @@ def load(port: int, clients: int, seconds: float, make_request) -> dict:
         while time.monotonic() < deadline:
             method, path, body = make_request()
             started = time.perf_counter()
+            retry_after = 0.0
             try:
-                status, _ = call(conn, method, path, body)
+                status, _, headers = call_with_headers(conn, method, path, body)
+                if status in (429, 503):  # as the beacon and any polite client: wait as told
+                    retry_after = min(float(headers.get("Retry-After") or 1), 5.0)
             except (OSError, http.client.HTTPException) as e:
                 status = type(e).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             mine.append((status, (time.perf_counter() - started) * 1000))
+            time.sleep(min(retry_after, max(0.0, deadline - time.monotonic())))
         with lock:
             results.extend(mine)
 
@@ -230,7 +240,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--saturation", default="8,16,32", help="client counts to try beyond --clients")
+    parser.add_argument("--saturation", default="8,16,32,64", help="client counts to try beyond --clients")
     parser.add_argument("--workdir", type=Path, help="keep the prepared articles and index here, for the next run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-load-") as tmp:
@@ -257,8 +267,19 @@ def main() -> None:
             warm = load(port, args.clients, 3, suggest)
             pss = pss_mb(server.pid)
             print(f"memory (PSS, master + workers) after warm-up: {pss:.0f} MB ({warm['requests']} requests)")
+            print(line("suggest, 1 client", load(port, 1, args.seconds / 2, suggest)))
             print(line(f"suggest, {args.clients} clients", load(port, args.clients, args.seconds, suggest)))
             print(line(f"search, {args.clients} clients", load(port, args.clients, args.seconds, search)))
+            # What the server costs besides the model: the same 50 questions again and again, once every worker
+            # has embedded each of them (kb remembers the query embeddings it made).
+            again = itertools.cycle(asked.items[-50:])
+
+            def suggest_again():
+                return "POST", "/api/v1/suggest", {"text": next(again)}
+
+            load(port, args.clients, args.seconds / 2, suggest_again)
+            repeated = load(port, args.clients, args.seconds / 2, suggest_again)
+            print(line(f"suggest, {args.clients} clients, asked before", repeated))
             for clients in [int(c) for c in args.saturation.split(",") if c]:
                 print(line(f"suggest, {clients} clients", load(port, clients, args.seconds / 2, suggest)))
             print(f"memory (PSS) at the end: {pss_mb(server.pid):.0f} MB")

@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
     Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
+    Setting("SEARCH_CONCURRENCY", 2, "Searches and suggestions each server process ranks at once (1-64); more wait."),
+    Setting("SEARCH_QUEUE", 8, "Searches and suggestions that may wait per process (0-1000); beyond, 503 at once."),
     Setting("LOG_FORMAT", "text", "kb serve's logs: text for people, json (one object a line) for log collectors."),
     Setting("REDIS_URL", "", "Redis for rate limits shared by every worker and host; empty: in each process."),
     Setting("PROXY_HOPS", 0, "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1)."),
@@ -109,6 +111,10 @@ def validate_config(config: dict) -> list[str]:
         problems.append(
             f"KB_ANALYTICS_RETENTION_DAYS: {config['ANALYTICS_RETENTION_DAYS']!r} must be a whole number of days"
         )
+    if not _is_number_in(config["SEARCH_CONCURRENCY"], 1, 64, integer=True):
+        problems.append(f"KB_SEARCH_CONCURRENCY: {config['SEARCH_CONCURRENCY']!r} must be a whole number from 1 to 64")
+    if not _is_number_in(config["SEARCH_QUEUE"], 0, 1000, integer=True):
+        problems.append(f"KB_SEARCH_QUEUE: {config['SEARCH_QUEUE']!r} must be a whole number from 0 to 1000")
     if config["LOG_FORMAT"] not in ("text", "json"):
         problems.append(f"KB_LOG_FORMAT: {config['LOG_FORMAT']!r} is not text or json")
     if config["REDIS_URL"] and not str(config["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb import events, tickets
+from kb.capacity import Busy
 from kb.suggesting import run_suggest
 
 bp = Blueprint("contact", __name__)
@@ -70,4 +71,10 @@ def _again(values: dict, shown: list[str], errors: dict, status: int):
 
 
 def _suggest(text: str) -> list:
-    return run_suggest(text, limit=3) if text.strip() else []
+    """Suggestions beside the form; none when the server is at capacity (the form itself always works)."""
+    if not text.strip():
+        return []
+    try:
+        return run_suggest(text, limit=3)
+    except Busy:
+        return []

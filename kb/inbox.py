@@ -86,7 +86,9 @@ def suggest_for_ticket(
     text = f"{subject}\n{body}".strip()
     if not text and not url:
         return []
-    return run_suggest(text, url=url, limit=limit, include_internal=True, exclude=frozenset(shown), excerpt=True)
+    return run_suggest(
+        text, url=url, limit=limit, include_internal=True, exclude=frozenset(shown), excerpt=True, shed=False
+    )
 
 
 def set_status(ticket_id: int, status: str) -> bool:

@@ -23,6 +23,7 @@ from search import fulltext, lexical, semantic
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0  # seconds between looks at index/CURRENT
+QUERY_CACHE_SIZE = 2048  # query embeddings remembered per process (1.5 kB each)
 
 
 @dataclass
@@ -125,6 +126,7 @@ class EncoderHolder:
         self.name = config["EMBEDDING_MODEL"]
         self.factory = config.get("ENCODER_FACTORY")
         self.onnx_dir = None if for_documents or not config.get("ONNX_ENABLED", True) else config["DATA_DIR"]
+        self.for_documents = for_documents
         self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
         self._encoder = None
         self._lock = threading.Lock()
@@ -144,22 +146,51 @@ class EncoderHolder:
         with self._lock:
             if self._encoder is None and self.error is None:
                 try:
-                    self._encoder = self.factory() if self.factory else self._load()
+                    self._encoder = self._for_queries(self.factory() if self.factory else self._load())
                     self._encoder.encode_queries(["warm up"])
                 except semantic.ModelUnavailableError as e:
                     self.error = str(e)
                     log.warning("semantic search unavailable, serving full-text only: %s", e)
             return self._encoder
 
-    def _load(self):
+    def preload(self) -> bool:
+        """Load the int8 query model without running it, in a process about to fork workers, so that they
+        share its weights copy-on-write. Only the ONNX model: torch is never loaded before a fork. Returns
+        whether it was loaded; the first query in each worker then runs it (see :meth:`warm_up`)."""
+        if not self.enabled or self.error or self.factory or self._encoder is not None or not self._onnx_ready():
+            return False
         from search import onnx
 
-        if (
+        try:
+            self._encoder = self._for_queries(onnx.OnnxEncoder(onnx.export_dir(self.onnx_dir), threads=1))
+        except semantic.ModelUnavailableError as e:
+            log.warning("the int8 query model cannot be used (%s); workers will load a model themselves", e)
+            return False
+        return True
+
+    def _for_queries(self, encoder):
+        return encoder if self.for_documents else semantic.CachingEncoder(encoder, QUERY_CACHE_SIZE)
+
+    def warm_up(self) -> None:
+        """Run the model once, so that the first customer does not pay for its first run."""
+        encoder = self.get()
+        if encoder is not None:
+            encoder.encode_queries(["warm up"])
+
+    def _onnx_ready(self) -> bool:
+        from search import onnx
+
+        return bool(
             self.onnx_dir
             and self.name == semantic.DEFAULT_MODEL
             and onnx.is_available()
             and onnx.exported(self.onnx_dir)
-        ):
+        )
+
+    def _load(self):
+        from search import onnx
+
+        if self._onnx_ready():
             try:
                 return onnx.OnnxEncoder(onnx.export_dir(self.onnx_dir), threads=1)
             except semantic.ModelUnavailableError as e:
@@ -171,8 +202,9 @@ class EncoderHolder:
         """Which implementation embeds queries: "onnx-int8", "sentence-transformers" or a test's."""
         if self._encoder is None:
             return None
+        encoder = getattr(self._encoder, "encoder", self._encoder)  # inside the query cache
         return {"OnnxEncoder": "onnx-int8", "SentenceTransformerEncoder": "sentence-transformers"}.get(
-            type(self._encoder).__name__, type(self._encoder).__name__
+            type(encoder).__name__, type(encoder).__name__
         )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from kb.capacity import ranking_slot
 from kb.indexes import get_build, get_encoder, get_searcher
 from search import fulltext, hybrid
 
@@ -68,20 +69,26 @@ def run_search(
     category: str | None = None,
     include_internal: bool = False,
 ) -> Search:
+    """Ranked, presented results for ``query``.
+
+    Raises:
+        kb.capacity.Busy: this process already ranks and queues as many requests as it may.
+    """
     build = get_build()
     mode = mode or current_app.config["SEARCH_MODE"]
-    outcome = hybrid.search(
-        query,
-        searcher=get_searcher(),
-        lexical=build.lexical,
-        semantic_index=build.semantic,
-        encoder=get_encoder() if mode != "fulltext" else None,
-        mode=mode,
-        limit=limit,
-        category=category,
-        include_internal=include_internal,
-    )
-    results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site))]
+    with ranking_slot():
+        outcome = hybrid.search(
+            query,
+            searcher=get_searcher(),
+            lexical=build.lexical,
+            semantic_index=build.semantic,
+            encoder=get_encoder() if mode != "fulltext" else None,
+            mode=mode,
+            limit=limit,
+            category=category,
+            include_internal=include_internal,
+        )
+        results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site))]
     return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded)
 
 

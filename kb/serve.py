@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -85,7 +86,7 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
                 "bind": f"{host}:{port}",
                 "workers": workers or os.cpu_count() or 2,
                 "worker_class": "gthread",
-                "threads": 4,
+                "threads": worker_threads(self.application.config),
                 "preload_app": True,
                 "accesslog": "-",
                 "graceful_timeout": 20,
@@ -96,6 +97,8 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
             for key, value in options.items():
                 self.cfg.set(key, value)
             self.cfg.set("post_fork", lambda server, worker: after_fork(self.application))
+            # SIGHUP: the master opens the newest build before forking the new workers, so they share it
+            self.cfg.set("on_reload", lambda server: preload_index(self.application))
             self.cfg.set("worker_exit", lambda server, worker: before_exit(self.application))
 
         def load(self):
@@ -108,6 +111,15 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     KBApplication(app).run()
 
 
+SPARE_THREADS = 4  # for pages, tickets and health checks while every ranking slot and queue place is taken
+
+
+def worker_threads(config) -> int:
+    """Threads per worker: enough that requests queue inside kb, where a full queue is answered with 503 at
+    once (kb.capacity), rather than unseen in gunicorn's own queue."""
+    return config["SEARCH_CONCURRENCY"] + config["SEARCH_QUEUE"] + SPARE_THREADS
+
+
 def limit_math_threads() -> None:
     """One BLAS thread per process. Each worker already has a core to itself; numpy's OpenBLAS would start
     one spinning thread per core in every worker for the section-vector products, and under load those
@@ -118,19 +130,25 @@ def limit_math_threads() -> None:
 
 
 def preload_index(app) -> None:
-    """Open the index in the master, so that forked workers share its arrays and pages copy-on-write
-    instead of each loading its own. The model is not loaded here: no inference before fork."""
+    """Open the index and the int8 query model in the master, so that forked workers share its arrays,
+    pages and model weights copy-on-write instead of each loading its own. Nothing is run here: the first
+    inference happens in each worker, after the fork (see :func:`after_fork`)."""
     from kb.errors import IndexNotBuiltError
 
     try:
         app.extensions["kb"]["indexes"].current()
     except IndexNotBuiltError:
-        pass  # workers will say so on their first request
+        return  # workers will say so on their first request
+    app.extensions["kb"]["encoder"].preload()
+    gc.freeze()  # keep the collector from writing to (and so copying) every page of what the workers share
 
 
 def after_fork(app) -> None:
     app.extensions["kb"]["engine"].dispose(close=False)  # connections opened in the master are not ours
     start_outbox(app)
+    holder = app.extensions["kb"]["encoder"]
+    if holder.loaded:
+        holder.warm_up()
 
 
 def before_exit(app) -> None:

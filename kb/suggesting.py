@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kb import feedback
+from kb.capacity import ranking_slot
 from kb.indexes import get_build, get_encoder, get_searcher
 from search import fulltext
 from suggest import engine
@@ -51,26 +52,36 @@ def run_suggest(
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
     excerpt: bool = False,
+    shed: bool = True,
 ) -> list[Suggestion]:
+    """Suggestions for what a customer wrote, presented.
+
+    Args:
+        shed: refuse (rather than queue) when this process is at capacity (False for agents).
+
+    Raises:
+        kb.capacity.Busy: ``shed`` and this process already ranks and queues as many requests as it may.
+    """
     config = current_app.config
     build = get_build()
     site = build.site
-    encoder = get_encoder()
-    candidates, terms = engine.suggest(
-        text,
-        searcher=get_searcher(),
-        lexical=build.lexical,
-        semantic_index=build.semantic,
-        encoder=encoder,
-        page_rules=site.suggest_rules(include_internal),
-        url=url,
-        limit=limit or config["SUGGEST_LIMIT"],
-        min_score=config["SUGGEST_MIN_SCORE"],
-        include_internal=include_internal,
-        exclude=frozenset(exclude),
-        feedback=feedback.current(current_app._get_current_object(), encoder),
-    )
-    return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
+    with ranking_slot(shed=shed):
+        encoder = get_encoder()
+        candidates, terms = engine.suggest(
+            text,
+            searcher=get_searcher(),
+            lexical=build.lexical,
+            semantic_index=build.semantic,
+            encoder=encoder,
+            page_rules=site.suggest_rules(include_internal),
+            url=url,
+            limit=limit or config["SUGGEST_LIMIT"],
+            min_score=config["SUGGEST_MIN_SCORE"],
+            include_internal=include_internal,
+            exclude=frozenset(exclude),
+            feedback=feedback.current(current_app._get_current_object(), encoder),
+        )
+        return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
 
 
 def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: bool = False) -> Suggestion:

@@ -8,8 +8,10 @@ title, summary and tags so that a match on any of them can still point at the be
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from whoosh import highlight, index, qparser, query
@@ -271,11 +273,11 @@ def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
 
     Words match when the analyzer of the index (tokenizer, stop words, stemmer) makes the same term of them
     as of a query term. The snippet is the best one or two passages of about ``length`` characters: those
-    holding the most distinct query terms, joined by " … ". Only a window around the first place a term's
-    stem appears is read, so a 5,000-word section costs no more than a short one."""
+    holding the most distinct query terms, joined by " … ". Only a window around the place where most query
+    words meet is read, so a 5,000-word section costs little more than a short one."""
     text = _flatten(text)
     if terms and text:
-        stems = frozenset(_stem_words(" ".join(terms)))
+        stems = _stems_of(tuple(terms))
         fragment = _highlight(_window(text, stems, length), stems, length)
         if fragment:
             return fragment
@@ -294,6 +296,12 @@ SURROUND = 60  # characters of context before the first and after the last marke
 
 def _stem_words(text: str) -> list[str]:
     return [_stem(w) for m in _TOKEN_RE.finditer(text) if (w := m.group(0).lower()) not in _STOP_WORDS]
+
+
+@lru_cache(maxsize=256)
+def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
+    """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same)."""
+    return frozenset(_stem_words(" ".join(terms)))
 
 
 def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
@@ -344,30 +352,37 @@ def _mark(text: str, start: int, end: int, matches: list[tuple[int, int, str]]) 
 
 def _window(text: str, stems: frozenset[str], length: int) -> str:
     """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
-    the place where the most distinct query stems appear close together (found by one regular expression,
-    which runs in C, instead of analyzing the whole text)."""
+    the place where the most distinct query stems appear close together. The place is found by one regular
+    expression of the longest (most telling) stems, which runs in C, instead of analyzing the whole text."""
     if not stems or len(text) <= 3 * length:
         return text
-    found = [
-        (m.start(), m.group(0).lower()) for _, m in zip(range(MAX_WINDOW_MATCHES), _stems_pattern(stems).finditer(text))
-    ]
+    telling = frozenset(sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS])
+    matches = islice(_stems_pattern(telling).finditer(text), MAX_WINDOW_MATCHES)
+    found = [(m.start(), m.group(0).lower()) for m in matches]
     if not found:
         return text[: 3 * length]
-    best, best_count = found[0][0], 0
-    for i, (at, _) in enumerate(found):
-        count = len({word for pos, word in found[i:] if pos < at + 2 * length})
-        if count > best_count:
-            best, best_count = at, count
+    best, best_count, inside, end = found[0][0], 0, Counter(), 0
+    for at, word in found:  # a sliding window over the matches: distinct words within 2 * length after each
+        while end < len(found) and found[end][0] < at + 2 * length:
+            inside[found[end][1]] += 1
+            end += 1
+        if len(inside) > best_count:
+            best, best_count = at, len(inside)
+        inside[word] -= 1
+        if not inside[word]:
+            del inside[word]
     start = max(0, best - length // 2)
     return text[start : start + 3 * length]
 
 
-MAX_WINDOW_MATCHES = 200
+MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
+WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 30-word question has 30
 
 
 @lru_cache(maxsize=1024)
 def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)) + ")", re.I)
+    words = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + words + ")", re.I)  # faster than \b, which defeats the prefix check
 
 
 def _flatten(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -60,6 +61,7 @@ class OnnxEncoder:
 
         self.name = DEFAULT_MODEL
         self.dimension = 384
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # one thread per worker, and fork-safe
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()

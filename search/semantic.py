@@ -11,7 +11,8 @@ import importlib.util
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -103,6 +104,42 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class CachingEncoder:
+    """An :class:`Encoder` that remembers the query embeddings it made, the most recent ``size`` of them.
+
+    The same text is embedded again and again in a help center: the beacon, then the contact form, with the
+    question a customer typed; type-ahead's last query, then the search page; an agent opening a ticket twice;
+    the questions everybody asks. Embedding is most of the cost of a suggestion, a lookup next to nothing."""
+
+    def __init__(self, encoder: Encoder, size: int = 2048):
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = dict(zip(missing, self.encoder.encode_queries(missing), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode_documents(texts)
+
+
 def load_encoder(name: str, *, threads: int | None = None) -> Encoder:
     return SentenceTransformerEncoder(name, threads=threads)
 
@@ -116,11 +153,14 @@ class SemanticIndex:
     statuses: np.ndarray
     categories: np.ndarray
     matrix: np.ndarray  # (n, dim) float32, rows normalized
+    _masks: dict = field(default_factory=dict, repr=False, compare=False)  # (category, internal) -> rows allowed
 
     @classmethod
     def load(cls, index_dir: Path) -> SemanticIndex:
         meta = orjson.loads((index_dir / "sections.json").read_bytes())
-        matrix = np.load(index_dir / "embeddings.npy", mmap_mode="r")
+        # Mapped, not read: forked workers share the pages. A plain array view of the map, because slicing a
+        # np.memmap makes a new memmap object each time, which costs more than the slice itself.
+        matrix = np.load(index_dir / "embeddings.npy", mmap_mode="r").view(np.ndarray)
         return cls(
             model=meta["model"],
             ids=meta["ids"],
@@ -143,12 +183,23 @@ class SemanticIndex:
         self, query_vector: np.ndarray, k: int, *, category: str | None = None, include_internal: bool = False
     ) -> list[dict]:
         """The ``k`` nearest sections as ``[{"id", "score"}]``, best first."""
-        allowed = self.statuses == "published"
-        if include_internal:
-            allowed |= self.statuses == "internal"
-        if category:
-            allowed &= self.categories == category
+        allowed = self._allowed(category, include_internal)
         return [{"id": self.ids[h["id"]], "score": h["score"]} for h in top_k(query_vector, self.matrix, k, allowed)]
+
+    def _allowed(self, category: str | None, include_internal: bool) -> np.ndarray:
+        """The rows a search may return (remembered: comparing every row's strings costs more than a search)."""
+        cache = self._masks
+        key = (category, include_internal)
+        if key not in cache:
+            allowed = self.statuses == "published"
+            if include_internal:
+                allowed |= self.statuses == "internal"
+            if category:
+                allowed &= self.categories == category
+            if len(cache) > 256:  # categories come from the request: bound what they can make us keep
+                cache.clear()
+            cache[key] = allowed
+        return cache[key]
 
 
 def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[dict]:
@@ -161,7 +212,9 @@ def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [{"id": int(i), "score": float(scores[i])} for i in top if np.isfinite(scores[i])]
+    best = scores[top]
+    keep = np.isfinite(best)
+    return [{"id": i, "score": s} for i, s in zip(top[keep].tolist(), best[keep].tolist(), strict=True)]
 
 
 def write(

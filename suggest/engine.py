@@ -184,22 +184,33 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
         query_vector=vector,
         correct=False,
     )
+    scores = confidences(outcome.hits, parts, semantic_index) if vector is not None else None
     candidates = []
-    for hit in outcome.hits:
+    for i, hit in enumerate(outcome.hits):
         reasons = []
         if "semantic" in hit.sources:
             reasons.append("semantic")
         if "fulltext" in hit.sources:
             reasons.append("keywords")
-        if vector is not None:
-            row = semantic_index.row_of.get(hit.section_id)
-            score = float((parts @ np.asarray(semantic_index.matrix[row])).max()) if row is not None else 0.0
+        if scores is not None:
+            score = scores[i]
         else:
             keyword = hit.raw.get("fulltext", 0.0)
             score = keyword / (keyword + KEYWORD_HALF)
         candidates.append(Candidate(hit.slug, hit.anchor, max(0.0, min(1.0, score)), reasons, hit.score))
     terms = fulltext.query_terms(searcher.schema, query.head or keywords)
     return candidates, terms, (parts[0] if parts is not None else None)  # the head: what the customer asks
+
+
+def confidences(hits, parts: np.ndarray, semantic_index) -> list[float]:
+    """Each hit's confidence: the best cosine between any part of the text and the hit's best section
+    (0 for a section without a vector), in one product for all hits."""
+    rows = [semantic_index.row_of.get(hit.section_id) for hit in hits]
+    known = [row for row in rows if row is not None]
+    if not known:
+        return [0.0] * len(hits)
+    best = iter((parts @ semantic_index.matrix[known].T).max(axis=0).tolist())
+    return [next(best) if row is not None else 0.0 for row in rows]
 
 
 # A boost of MAX_BOOST confidence moves an article by about one place among close RRF scores, no more.

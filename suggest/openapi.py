@@ -15,7 +15,8 @@ def document(server_url: str) -> dict:
             "title": "kb API",
             "version": "1",
             "description": "Search the help center and suggest articles before a ticket opens. Every error is "
-            '`{"error": {"code", "message"}}`. Public endpoints are rate-limited per client (429 with Retry-After).',
+            '`{"error": {"code", "message"}}`. Public endpoints are rate-limited per client (429 with Retry-After); '
+            "a server at capacity answers search and suggest with 503 and Retry-After at once.",
         },
         "servers": [{"url": server_url}],
         "paths": {
@@ -49,7 +50,7 @@ def _search() -> dict:
             _param("mode", {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]}),
             _param("category", {"type": "string"}),
         ],
-        "responses": {"200": _json("Ranked results", "SearchResponse"), **errors(400, 429)},
+        "responses": {"200": _json("Ranked results", "SearchResponse"), **errors(400, 429, 503)},
     }
 
 
@@ -62,7 +63,7 @@ def _suggest_get() -> dict:
             _param("url", {"type": "string", "maxLength": 2048}),
             _param("limit", {"type": "integer", "minimum": 1, "maximum": 20}),
         ],
-        "responses": {"200": _json("Suggestions", "SuggestResponse"), **errors(400, 413, 429)},
+        "responses": {"200": _json("Suggestions", "SuggestResponse"), **errors(400, 413, 429, 503)},
     }
 
 
@@ -76,7 +77,7 @@ def _suggest_post() -> dict:
         },
         "responses": {
             "200": _json("Suggestions, best first; empty when none is confident enough", "SuggestResponse"),
-            **errors(400, 413, 415, 429),
+            **errors(400, 413, 415, 429, 503),
         },
     }
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,3 +91,43 @@ def test_falls_back_to_sentence_transformers(exported_dir, tmp_path, monkeypatch
     assert encoder_kind(broken) == "sentence-transformers"
     monkeypatch.setattr(onnx, "is_available", lambda: False)  # onnxruntime not installed
     assert encoder_kind(exported_dir) == "sentence-transformers"
+
+
+def test_kb_serve_loads_the_model_once_before_forking_and_workers_use_it(exported_dir):
+    from tests.test_serve import free_port, request, wait_until_up, worker_pids
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(exported_dir),
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATABASE_URL": "sqlite://",
+        "KB_SECRET_KEY": "x",
+        "KB_RATE_LIMIT": "off",
+    }
+    kb = os.path.join(os.path.dirname(sys.executable), "kb")
+    command = [kb, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, server)
+        master_maps = Path(f"/proc/{server.pid}/maps").read_text()
+        answers = []
+        for _ in range(6):  # reaches both workers
+            data = json.dumps({"text": "I forgot my password and the link expired"}).encode()
+            req = urllib.request.Request(
+                f"{url}/api/v1/suggest", data=data, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=30) as response:
+                answers.append(json.loads(response.read())["suggestions"][0]["slug"])
+        health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=30).read())
+        workers_maps = [Path(f"/proc/{pid}/maps").read_text() for pid in worker_pids(server)]
+        assert request(f"{url}/readyz") == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, errors = server.communicate(timeout=60)
+    assert "onnxruntime" in master_maps  # loaded in the master, so the workers share its pages
+    assert all("libtorch" not in maps for maps in [master_maps, *workers_maps])
+    assert answers == ["reset-password"] * 6
+    assert health["semantic"]["encoder"] == "onnx-int8"
+    assert "Traceback" not in errors.decode()

@@ -267,3 +267,45 @@ def test_tickets_during_a_database_outage_are_stored_or_refused_never_lost(tmp_p
         stored = {m for (m,) in conn.execute(sa.text("SELECT message FROM tickets"))}
     engine.dispose()
     assert {f"ticket {i}" for i, (status, _) in outcomes.items() if status == 201} <= stored
+
+
+def test_sighup_replaces_the_workers_without_failing_a_request(tmp_path):
+    server, url = start_kb_serve(f"sqlite:///{tmp_path / 'kb.sqlite3'}", tmp_path)
+    statuses: list[object] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                statuses.append(request(f"{url}/api/v1/search?q=invoice&record=0"))
+            except urllib.error.HTTPError as e:
+                statuses.append(e.code)
+            except OSError as e:
+                statuses.append(type(e).__name__)
+
+    try:
+        wait_until_up(url, server)
+        before = set(worker_pids(server))
+        clients = [threading.Thread(target=keep_searching) for _ in range(3)]
+        for client in clients:
+            client.start()
+        time.sleep(0.5)
+        server.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (set(worker_pids(server)) and before.isdisjoint(worker_pids(server))):
+            time.sleep(0.1)
+        time.sleep(0.5)  # the new workers answer too
+        stop.set()
+        for client in clients:
+            client.join(30)
+        after = set(worker_pids(server))
+        assert server.poll() is None  # the master stays
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    assert len(after) == 2 and before.isdisjoint(after)  # every worker replaced
+    assert len(statuses) > 20 and set(statuses) == {200}, [s for s in statuses if s != 200][:5]
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
