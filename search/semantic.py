@@ -120,10 +120,12 @@ class CachingEncoder:
         self._lock = threading.Lock()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        found = {}
         with self._lock:
-            found = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for text in found:
-                self._vectors.move_to_end(text)
+            for text in texts:
+                if text in self._vectors:
+                    found[text] = self._vectors[text]
+                    self._vectors.move_to_end(text)
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             fresh = dict(zip(missing, self.encoder.encode_queries(missing), strict=True))

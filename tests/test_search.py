@@ -196,3 +196,25 @@ def test_ranking_metrics_on_known_lists():
     second = score_ranking(["x", "a"], {"a": 1})
     assert second["mrr@10"] == 0.5 and round(second["ndcg@10"], 4) == round(1 / np.log2(3), 4)
     assert score_ranking(["x"] * 10 + ["a"], {"a": 1}) == {"ndcg@10": 0.0, "recall@5": 0.0, "mrr@10": 0.0}
+
+
+def test_query_embeddings_are_remembered_most_recent_first():
+    from search.semantic import CachingEncoder
+    from tests.conftest import FakeEncoder
+
+    asked = []
+
+    class Counting(FakeEncoder):
+        def encode_queries(self, texts):
+            asked.append(list(texts))
+            return super().encode_queries(texts)
+
+    cached = CachingEncoder(Counting(), size=2)
+    first = cached.encode_queries(["reset password", "download invoice"])
+    again = cached.encode_queries(["download invoice", "reset password", "download invoice"])
+    assert asked == [["reset password", "download invoice"]]
+    assert np.array_equal(again[1], first[0]) and np.array_equal(again[0], again[2])
+    cached.encode_queries(["close account"])  # the least recently used ("reset password") makes room
+    cached.encode_queries(["download invoice", "reset password"])
+    assert asked[1:] == [["close account"], ["reset password"]]
+    assert cached.encode_queries([]).shape == (0, FakeEncoder.dimension)
