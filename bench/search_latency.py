@@ -22,18 +22,20 @@ import numpy as np
 
 from kb import create_app
 from kb.build import build_index, current_build_dir, index_root
+from kb.site import Site
 from search import semantic
 
 
 def random_embeddings(build_dir: Path, model: str, dimension: int = 384) -> None:
     """Write a semantic index over the build's sections with random unit vectors."""
-    pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
     ids, statuses, categories = [], [], []
-    for page in pages:
-        for section in page["sections"]:
-            ids.append(f"{page['slug']}#{section['anchor']}")
-            statuses.append(page["status"])
-            categories.append(page["category"])
+    for page in Site.load(build_dir / "pages.json", lazy=False).all_pages.values():
+        if page.status == "draft":
+            continue  # never indexed
+        for section in page.sections:
+            ids.append(f"{page.slug}#{section.anchor}")
+            statuses.append(page.status)
+            categories.append(page.category)
     matrix = np.random.default_rng(0).normal(size=(len(ids), dimension)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     target = build_dir / "semantic"
@@ -52,9 +54,8 @@ def random_embeddings(build_dir: Path, model: str, dimension: int = 384) -> None
 
 def sample_queries(build_dir: Path, count: int) -> list[str]:
     """Queries made of article titles' words (what customers type), reproducibly shuffled."""
-    pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
     rng = random.Random(0)
-    titles = [p["title"] for p in pages]
+    titles = [p.title for p in Site.load(build_dir / "pages.json").pages.values()]
     return [" ".join(rng.sample(t.split(), min(4, len(t.split())))) for t in rng.sample(titles, count)]
 
 

@@ -44,6 +44,7 @@ from search_latency import random_embeddings  # noqa: E402
 
 from kb.build import build_index, current_build_dir, export_query_model, index_root  # noqa: E402
 from kb.config import SHIPPED_ARTICLES  # noqa: E402
+from kb.site import Site  # noqa: E402
 from search import onnx, semantic  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -68,8 +69,8 @@ def subset(folder: Path, limit: int, target: Path) -> int:
 def questions(build_dir: Path, count: int, words: int = 30) -> list[str]:
     """``count`` distinct 30-word questions made of consecutive words of section texts: long, on-topic and
     reproducible; enough of them that a run never sends one twice."""
-    pages = json.loads((build_dir / "pages.json").read_text("utf-8"))["pages"]
-    texts = [WORD.findall(s["text"]) for p in pages for s in p["sections"]]
+    pages = Site.load(build_dir / "pages.json", lazy=False).pages.values()
+    texts = [WORD.findall(s.text) for p in pages for s in p.sections]
     texts = [t for t in texts if len(t) >= words]
     rng = random.Random(0)
     found: dict[str, None] = {}

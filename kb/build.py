@@ -26,7 +26,7 @@ from search import fulltext, lexical, semantic
 from search.documents import SectionDoc, section_docs
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: page content in pages.content, apart from the outlines in pages.json
 KEEP_BUILDS = 3
 
 
@@ -145,7 +145,7 @@ def section_texts(data_dir: Path | str, limit: int) -> list[str]:
     build_dir = current_build_dir(index_root(data_dir))
     if build_dir is None:
         return []
-    pages = Site.load(build_dir / "pages.json").pages.values()
+    pages = Site.load(build_dir / "pages.json", lazy=False).pages.values()
     texts = [section.text for page in pages for section in page.sections if section.text.strip()]
     if len(texts) <= limit:
         return texts
@@ -157,8 +157,8 @@ def _previous_pages(build_dir: Path | None):
     if build_dir is None or not (build_dir / "pages.json").is_file():
         return None
     try:
-        return Site.load(build_dir / "pages.json").all_pages
-    except (ValueError, KeyError, TypeError):  # written by another kb version: just render everything
+        return Site.load(build_dir / "pages.json", lazy=False).all_pages
+    except (ValueError, KeyError, TypeError, OSError):  # written by another kb version: just render everything
         return None
 
 

@@ -56,18 +56,40 @@ class Page:
 
     @classmethod
     def from_dict(cls, data: dict) -> Page:
-        data = dict(data)
-        data["sections"] = [Section(**s) for s in data["sections"]]
-        data["references"] = [Reference(**r) for r in data.get("references", [])]
-        data["problems"] = [Problem(**p) for p in data.get("problems", [])]
-        return cls(**data)
+        return cls(**{**data, **content_from_dict(data)})
 
     def to_dict(self) -> dict:
-        data = dict(self.__dict__)  # shallow on purpose: dataclasses.asdict deep-copies, ~10x slower
+        return {**self.outline_dict(), **self.content_dict()}
+
+    def outline_dict(self) -> dict:
+        """Every field but the content: what lists, links and ranks need."""
+        return {name: getattr(self, name) for name in OUTLINE_FIELDS}
+
+    def content_dict(self) -> dict:
+        """The content fields, as JSON-ready values (shallow on purpose: dataclasses.asdict deep-copies, ~10x
+        slower)."""
+        data = {name: getattr(self, name) for name in CONTENT_FIELDS}
         data["sections"] = [s.__dict__ for s in self.sections]
         data["references"] = [r.__dict__ for r in self.references]
         data["problems"] = [p.__dict__ for p in self.problems]
         return data
+
+
+CONTENT_FIELDS = ("html", "toc", "sections", "meta", "meta_lines", "references", "problems")
+OUTLINE_FIELDS = tuple(name for name in Page.__dataclass_fields__ if name not in CONTENT_FIELDS)
+
+
+def content_from_dict(data: dict) -> dict:
+    """The content fields of a page's JSON form, as a :class:`Page` holds them."""
+    return {
+        "html": data["html"],
+        "toc": data["toc"],
+        "sections": [Section(**s) for s in data["sections"]],
+        "meta": data.get("meta", {}),
+        "meta_lines": data.get("meta_lines", {}),
+        "references": [Reference(**r) for r in data.get("references", [])],
+        "problems": [Problem(**p) for p in data.get("problems", [])],
+    }
 
 
 @dataclass

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import mmap
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import orjson
 
 from kb.articles import Category
-from kb.content import Page
+from kb.content import CONTENT_FIELDS, OUTLINE_FIELDS, Page, content_from_dict
 
 
 @dataclass
@@ -83,15 +86,94 @@ class Site:
         return [p for slug in page.related if (p := self.public_page(slug))]
 
     def save(self, path: Path) -> None:
-        data = {
-            "categories": [asdict(c) for c in self.categories.values()],
-            "pages": [p.to_dict() for p in self.all_pages.values()],
-        }
+        """Write the pages' outlines and categories to ``path`` and their content beside it (``.content``)."""
+        outlines = []
+        with contents_path(path).open("wb") as contents:
+            for page in self.all_pages.values():
+                blob = orjson.dumps(page.content_dict())
+                outlines.append({**page.outline_dict(), "content": [contents.tell(), len(blob)]})
+                contents.write(blob)
+        data = {"categories": [asdict(c) for c in self.categories.values()], "pages": outlines}
         path.write_bytes(orjson.dumps(data))
 
     @classmethod
-    def load(cls, path: Path) -> Site:
+    def load(cls, path: Path, *, lazy: bool = True) -> Site:
+        """The site saved at ``path``.
+
+        Args:
+            lazy: read each page's content (HTML, sections, table of contents) from the mapped file when it is
+                asked for, instead of holding all of it. A server's workers then share the file's pages, and
+                keep only the content of the pages they show; an index build reads everything at once.
+        """
         data = orjson.loads(path.read_bytes())
         categories = {c["slug"]: Category(**c) for c in data["categories"]}
-        pages = {p["slug"]: Page.from_dict(p) for p in data["pages"]}
+        store = PageContents(contents_path(path))
+        if lazy:
+            pages = {p["slug"]: StoredPage.outline(p, store) for p in data["pages"]}
+        else:
+            pages = {p["slug"]: Page(**_outline(p), **store.read(*p["content"])) for p in data["pages"]}
+            store.close()
         return cls(pages, categories)
+
+
+def contents_path(path: Path) -> Path:
+    return path.with_suffix(".content")
+
+
+def _outline(data: dict) -> dict:
+    return {name: data[name] for name in OUTLINE_FIELDS}
+
+
+class PageContents:
+    """The content of every page, one JSON document after another in a file that is mapped, not read.
+
+    Parsed content is remembered for the ``CACHED`` most recently used pages of this process."""
+
+    CACHED = 128
+
+    def __init__(self, path: Path):
+        with path.open("rb") as file:
+            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+        self._recent: OrderedDict[int, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, offset: int, length: int) -> dict:
+        return content_from_dict(orjson.loads(self._map[offset : offset + length]))
+
+    def get(self, offset: int, length: int) -> dict:
+        with self._lock:
+            content = self._recent.get(offset)
+            if content is not None:
+                self._recent.move_to_end(offset)
+                return content
+        content = self.read(offset, length)
+        with self._lock:
+            self._recent[offset] = content
+            if len(self._recent) > self.CACHED:
+                self._recent.popitem(last=False)
+        return content
+
+    def close(self) -> None:
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
+
+
+class StoredPage(Page):
+    """A :class:`Page` whose content fields are read from :class:`PageContents` when first used.
+
+    Only the outline lives in the object, so that a forked worker reading a page does not copy the pages of
+    memory it shares with its siblings (touching a Python object writes to it); the content it reads is its
+    own, and dropped again when other pages are read more recently."""
+
+    @classmethod
+    def outline(cls, data: dict, store: PageContents) -> StoredPage:
+        page = object.__new__(cls)
+        page.__dict__.update(_outline(data))
+        page.__dict__["_content_at"] = tuple(data["content"])
+        page.__dict__["_store"] = store
+        return page
+
+    def __getattr__(self, name: str):
+        if name in CONTENT_FIELDS:
+            return self._store.get(*self._content_at)[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
