@@ -204,7 +204,7 @@ def plain_terms(qstring: str) -> list[str]:
 _QUERY_SCHEMA = make_schema()  # every index is written with this schema (the manifest's schema version says so)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def _word_terms(word: str) -> tuple[str, ...]:
     """One word's terms through every searched field's analyzer, remembered: analyzing runs a chain of
     Python generators per word and field, and customers' questions reuse the same few thousand words."""
@@ -287,7 +287,7 @@ def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
 def _analyzer_parts(analyzer):
     """(token pattern, stop words, stemming function) of a Whoosh ``StemmingAnalyzer``."""
     tokenizer, _lowercase, stop, stemmer = analyzer.items
-    return tokenizer.expression, stop.stops, lru_cache(maxsize=50_000)(stemmer.stemfn)
+    return tokenizer.expression, stop.stops, lru_cache(maxsize=20_000)(stemmer.stemfn)
 
 
 _TOKEN_RE, _STOP_WORDS, _stem = _analyzer_parts(_SNIPPET_ANALYZER)
@@ -379,7 +379,7 @@ MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, 
 WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 30-word question has 30
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
     words = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
     return re.compile(r"(?<!\w)(?:" + words + ")", re.I)  # faster than \b, which defeats the prefix check

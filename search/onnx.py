@@ -68,6 +68,9 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Memory patterns plan one allocation per input shape seen; queries come in every length, so the plans
+        # only pile up (measured: 8 MB more per worker after 900 queries of 5 to 120 words, no faster).
+        options.enable_mem_pattern = False
         try:
             self.session = onnxruntime.InferenceSession(
                 str(directory / FILE), options, providers=["CPUExecutionProvider"]
