@@ -13,7 +13,14 @@ from pathlib import Path
 import click
 
 from kb import logs
-from kb.build import build_index, current_build_dir, export_query_model, index_root
+from kb.build import (
+    SCHEMA_VERSION,
+    build_index,
+    current_build_dir,
+    export_query_model,
+    index_root,
+    read_manifest,
+)
 from kb.indexes import EncoderHolder
 
 log = logging.getLogger(__name__)
@@ -21,9 +28,14 @@ WATCH_INTERVAL = 1.0
 
 
 def ensure_index(app) -> None:
-    """Build the index first when none exists, so a fresh install serves straight away."""
-    if current_build_dir(index_root(app.config["DATA_DIR"])) is None:
+    """Build the index first when none exists, or when an older kb built it, so that a fresh install or an
+    upgrade serves straight away."""
+    build_dir = current_build_dir(index_root(app.config["DATA_DIR"]))
+    if build_dir is None:
         click.echo("No index yet: building it now (kb index)...", err=True)
+        rebuild(app)
+    elif read_manifest(build_dir).get("schema_version") != SCHEMA_VERSION:
+        click.echo("The index was built by another kb version: building it again now (kb index)...", err=True)
         rebuild(app)
 
 

@@ -214,3 +214,23 @@ def test_a_full_disk_during_kb_index_keeps_the_old_index_serving(articles_copy, 
         assert "invoices" in search_slugs(app.test_client(), "invoices")
     finally:
         subprocess.run(["umount", "--lazy", str(data_dir)])  # the app may still hold index files open
+
+
+def test_kb_serve_rebuilds_an_index_that_an_older_kb_built(tmp_path):
+    import json
+
+    from kb import serve
+    from kb.build import SCHEMA_VERSION, read_manifest
+    from tests.conftest import ARTICLES
+
+    app = create_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))
+    build_index(ARTICLES, tmp_path / "data", encoder=FakeEncoder())
+    root = index_root(tmp_path / "data")
+    first = current_build_dir(root)
+    serve.ensure_index(app)
+    assert current_build_dir(root) == first  # current: nothing to do
+    manifest = read_manifest(first)
+    (first / "manifest.json").write_text(json.dumps({**manifest, "schema_version": 1}), "utf-8")
+    serve.ensure_index(app)
+    rebuilt = current_build_dir(root)
+    assert rebuilt != first and read_manifest(rebuilt)["schema_version"] == SCHEMA_VERSION
