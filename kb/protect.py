@@ -20,6 +20,7 @@ def init_app(app) -> None:
             resources={PUBLIC_API: {"origins": allowed}},
             methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],  # the beacon waits as told when kb is busy
             max_age=600,
         )
     if app.config["PROXY_HOPS"]:

@@ -185,6 +185,40 @@ def live_server(app):
         yield server
 
 
+class AtCapacity:
+    """``app`` at capacity: its ranking gate swapped for one of one slot, held, and no queue, until ``release``.
+
+    Used as a context manager; the app's own gate is back afterwards."""
+
+    def __init__(self, app):
+        from kb.capacity import Gate
+
+        self.app = app
+        self.saved = app.extensions["kb"]["gate"]
+        self.gate = Gate(concurrency=1, queue=0)
+        self._holding, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        with self.gate.slot():
+            self._holding.set()
+            self._release.wait(30)
+
+    def __enter__(self) -> AtCapacity:
+        self.app.extensions["kb"]["gate"] = self.gate
+        self._thread.start()
+        assert self._holding.wait(5)
+        return self
+
+    def release(self) -> None:
+        self._release.set()
+        self._thread.join(5)
+
+    def __exit__(self, *exc):
+        self.release()
+        self.app.extensions["kb"]["gate"] = self.saved
+
+
 class WebhookReceiver:
     """A local webhook endpoint that records what it receives; ``up = False`` makes it answer 500."""
 

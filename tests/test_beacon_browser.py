@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from kb import create_app, outbox, tickets
-from tests.conftest import DESKTOP, HostSite, LiveServer, WebhookReceiver, make_config
+from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_config
 
 pytestmark = pytest.mark.browser
 
@@ -170,6 +170,23 @@ def test_typing_suggests_and_the_article_opens_in_the_panel(page: Page):
     expect(box).to_have_value(question)
     expect(suggestions_of(dialog).first).to_contain_text("Reset your password")
     assert not page.errors
+
+
+def test_a_busy_server_is_asked_again_as_its_retry_after_says(page: Page, app):
+    dialog = open_beacon(page)
+    expect(suggestions_of(dialog).first).to_contain_text("Download invoices")
+    statuses = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/api/v1/suggest") else None)
+    with AtCapacity(app) as busy:
+        with page.expect_response(lambda r: r.url.endswith("/api/v1/suggest") and r.status == 503) as refused:
+            dialog.get_by_label("Ask a question").fill("how do I reset my password")
+        headers = refused.value.headers
+        assert headers["retry-after"] == "1" and "retry-after" in headers["access-control-expose-headers"].lower()
+        expect(suggestions_of(dialog).first).to_contain_text("Download invoices")  # the list stays meanwhile
+        busy.release()
+        expect(suggestions_of(dialog).first).to_contain_text("Reset your password")  # asked again, once
+    assert statuses == [503, 200]
+    assert [e for e in page.errors if "status of 503" not in e] == []  # the browser logs the 503 itself
 
 
 def test_contact_form_stores_and_delivers_a_ticket(page: Page, app, webhook):

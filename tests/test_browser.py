@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from kb import events
+from tests.conftest import AtCapacity
 
 pytestmark = pytest.mark.browser
 
@@ -118,6 +119,22 @@ def test_search_as_you_type_with_keyboard(page: Page, live_server):
     box.press("Enter")
     expect(page).to_have_url(live_server.url + href)
     expect_in_viewport(page.locator(f"h2[id='{href.split('#')[1]}']"))
+
+
+def test_search_as_you_type_keeps_its_list_and_asks_again_when_kb_is_busy(page: Page, app):
+    page.goto("/")
+    listbox = page.get_by_role("listbox")
+    box = type_query(page, "invoice")
+    expect(listbox.get_by_role("option").first).to_contain_text("invoice", ignore_case=True)
+    statuses = []
+    page.on("response", lambda r: statuses.append(r.status) if "/api/v1/search" in r.url else None)
+    with AtCapacity(app) as busy:
+        with page.expect_response(lambda r: "/api/v1/search" in r.url and r.status == 503):
+            box.press_sequentially(" password", delay=30)
+        expect(listbox).to_be_visible()  # the last answer stays on screen
+        busy.release()
+        expect(listbox.get_by_role("option").first).to_contain_text("password", ignore_case=True)
+    assert statuses[-2:] == [503, 200]
 
 
 def type_query(page: Page, text: str) -> Locator:

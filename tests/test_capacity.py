@@ -10,7 +10,7 @@ import pytest
 from kb import create_app
 from kb.capacity import Busy, Gate
 from kb.serve import SPARE_THREADS, worker_threads
-from tests.conftest import make_config
+from tests.conftest import AtCapacity, make_config
 
 
 def hold(gate: Gate, **kwargs) -> tuple[threading.Event, threading.Event, threading.Thread]:
@@ -80,16 +80,9 @@ def test_a_slot_is_given_back_when_the_work_fails():
 @pytest.fixture
 def busy_app(built_data_dir, tmp_path):
     """An app whose only ranking slot is taken and whose waiting line has no place."""
-    app = create_app(
-        make_config(
-            built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", SEARCH_CONCURRENCY=1, SEARCH_QUEUE=0
-        )
-    )
-    holding, release, thread = hold(app.extensions["kb"]["gate"])
-    assert holding.wait(2)
-    yield app
-    release.set()
-    thread.join(2)
+    app = create_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"))
+    with AtCapacity(app):
+        yield app
 
 
 @pytest.mark.parametrize(

@@ -59,11 +59,13 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   let shown = []; // every slug the customer saw, sent with the ticket
   let pageItems; // for the page's URL (or from KB.suggest), shown before they type
 
-  // {status, data}; a body that is not JSON (a proxy's error page) reads as {}.
+  // {status, data, retry}; a body that is not JSON (a proxy's error page) reads as {}. retry: seconds to wait
+  // when kb is busy (503) or the visitor asked too often (429), from Retry-After.
   const api = (path, body, signal) =>
     fetch(`${base}/api/v1/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body), signal,
       headers: body ? { "Content-Type": "application/json" } : {}, credentials: "omit" })
-      .then((r) => r.json().catch(() => ({})).then((data) => ({ status: r.status, data })));
+      .then((r) => r.json().catch(() => ({})).then((data) =>
+        ({ status: r.status, data, retry: Math.min(+r.headers.get("Retry-After") || 1, 5) })));
 
   const getArticle = (slug) =>
     (articles[slug] ||= api("articles/" + encodeURIComponent(slug))
@@ -98,7 +100,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     clearTimeout(list.timer);
     list.timer = setTimeout(() => suggest(list, text), 200);
   }
-  function suggest(list, text) {
+  // A busy server's 503 (or a 429) is asked again once, as told, unless the customer has typed on meanwhile.
+  function suggest(list, text, again) {
     clearTimeout(list.timer);
     list.ctrl?.abort();
     if (text.trim().length < 3) return list === home && showPageItems();
@@ -106,6 +109,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     api("suggest", { text: text.slice(0, 20000), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
       const items = r.data.suggestions;
       if (r.status === 200) render(list, items, items.length ? list.label : list.none || "", text);
+      else if ((r.status === 503 || r.status === 429) && !again) list.timer = setTimeout(() => suggest(list, text, 1), r.retry * 1e3);
     }, () => {}); // superseded, or offline
   }
   function showPageItems() {

@@ -73,14 +73,22 @@
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
     }
 
-    function query() {
+    // A busy server (503) or too many requests (429): the list stays, and the query is asked again once, after
+    // the Retry-After the server gave, unless the customer has typed on meanwhile.
+    function query(again) {
       var q = input.value.trim();
       if (controller) controller.abort();
       if (q.length < 2) { close(); return; }
       controller = new AbortController();
       fetch("/api/v1/search?limit=6&record=0&q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
-        .then(function (data) { active = -1; render(data.results || [], q); })
+        .then(function (r) {
+          var busy = r.status === 503 || r.status === 429;
+          if (busy && again !== true) {
+            timer = setTimeout(function () { query(true); }, Math.min(+r.headers.get("Retry-After") || 1, 5) * 1000);
+          }
+          return r.ok ? r.json() : busy ? null : { results: [] };
+        })
+        .then(function (data) { if (data) { active = -1; render(data.results || [], q); } })
         .catch(function () { /* aborted or offline: the form still submits */ });
     }
 
