@@ -54,10 +54,6 @@ class Page:
         """The section with ``anchor``; the intro when there is none (e.g. the heading was removed)."""
         return next((s for s in self.sections if s.anchor == anchor), self.sections[0])
 
-    @classmethod
-    def from_dict(cls, data: dict) -> Page:
-        return cls(**{**data, **content_from_dict(data)})
-
     def to_dict(self) -> dict:
         return {**self.outline_dict(), **self.content_dict()}
 
@@ -75,21 +71,20 @@ class Page:
         return data
 
 
-CONTENT_FIELDS = ("html", "toc", "sections", "meta", "meta_lines", "references", "problems")
+# The content, in two groups read apart: search results need a page's sections, the article page the rest.
+CONTENT_GROUPS = {"sections": ("sections",), "body": ("html", "toc", "meta", "meta_lines", "references", "problems")}
+CONTENT_FIELDS = tuple(name for group in CONTENT_GROUPS.values() for name in group)
 OUTLINE_FIELDS = tuple(name for name in Page.__dataclass_fields__ if name not in CONTENT_FIELDS)
+_FROM_JSON = {
+    "sections": lambda items: [Section(**s) for s in items],
+    "references": lambda items: [Reference(**r) for r in items],
+    "problems": lambda items: [Problem(**p) for p in items],
+}
 
 
 def content_from_dict(data: dict) -> dict:
-    """The content fields of a page's JSON form, as a :class:`Page` holds them."""
-    return {
-        "html": data["html"],
-        "toc": data["toc"],
-        "sections": [Section(**s) for s in data["sections"]],
-        "meta": data.get("meta", {}),
-        "meta_lines": data.get("meta_lines", {}),
-        "references": [Reference(**r) for r in data.get("references", [])],
-        "problems": [Problem(**p) for p in data.get("problems", [])],
-    }
+    """The content fields present in a page's JSON form, as a :class:`Page` holds them."""
+    return {name: _FROM_JSON.get(name, lambda value: value)(data[name]) for name in CONTENT_FIELDS if name in data}
 
 
 @dataclass

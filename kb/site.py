@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 
 from kb.articles import Category
-from kb.content import CONTENT_FIELDS, OUTLINE_FIELDS, Page, content_from_dict
+from kb.content import CONTENT_GROUPS, OUTLINE_FIELDS, Page, content_from_dict
 
 
 @dataclass
@@ -90,9 +90,12 @@ class Site:
         outlines = []
         with contents_path(path).open("wb") as contents:
             for page in self.all_pages.values():
-                blob = orjson.dumps(page.content_dict())
-                outlines.append({**page.outline_dict(), "content": [contents.tell(), len(blob)]})
-                contents.write(blob)
+                content, where = page.content_dict(), {}
+                for group, names in CONTENT_GROUPS.items():
+                    blob = orjson.dumps({name: content[name] for name in names})
+                    where[group] = [contents.tell(), len(blob)]
+                    contents.write(blob)
+                outlines.append({**page.outline_dict(), "content": where})
         data = {"categories": [asdict(c) for c in self.categories.values()], "pages": outlines}
         path.write_bytes(orjson.dumps(data))
 
@@ -111,9 +114,12 @@ class Site:
         if lazy:
             pages = {p["slug"]: StoredPage.outline(p, store) for p in data["pages"]}
         else:
-            pages = {p["slug"]: Page(**_outline(p), **store.read(*p["content"])) for p in data["pages"]}
+            pages = {p["slug"]: Page(**_outline(p), **store.read_all(p["content"])) for p in data["pages"]}
             store.close()
         return cls(pages, categories)
+
+
+_GROUP_OF = {name: group for group, names in CONTENT_GROUPS.items() for name in names}
 
 
 def contents_path(path: Path) -> Path:
@@ -127,9 +133,10 @@ def _outline(data: dict) -> dict:
 class PageContents:
     """The content of every page, one JSON document after another in a file that is mapped, not read.
 
-    Parsed content is remembered for the ``CACHED`` most recently used pages of this process."""
+    Parsed content is remembered for the ``CACHED`` most recently used pages (or sections of pages) of this
+    process."""
 
-    CACHED = 128
+    CACHED = 256
 
     def __init__(self, path: Path):
         with path.open("rb") as file:
@@ -139,6 +146,9 @@ class PageContents:
 
     def read(self, offset: int, length: int) -> dict:
         return content_from_dict(orjson.loads(self._map[offset : offset + length]))
+
+    def read_all(self, where: dict[str, list[int]]) -> dict:
+        return {name: value for offset, length in where.values() for name, value in self.read(offset, length).items()}
 
     def get(self, offset: int, length: int) -> dict:
         with self._lock:
@@ -169,11 +179,12 @@ class StoredPage(Page):
     def outline(cls, data: dict, store: PageContents) -> StoredPage:
         page = object.__new__(cls)
         page.__dict__.update(_outline(data))
-        page.__dict__["_content_at"] = tuple(data["content"])
+        page.__dict__["_content_at"] = {group: tuple(at) for group, at in data["content"].items()}
         page.__dict__["_store"] = store
         return page
 
     def __getattr__(self, name: str):
-        if name in CONTENT_FIELDS:
-            return self._store.get(*self._content_at)[name]
+        group = _GROUP_OF.get(name)
+        if group is not None:
+            return self._store.get(*self._content_at[group])[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -307,7 +307,7 @@ def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
 def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
     """The one or two passages of ``text`` richest in ``stems``, escaped, each matching word in ``<mark>``."""
     matches = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _candidates_pattern(frozenset(s[:2] for s in stems)).finditer(text):
         word = m.group(0).lower()
         if word not in _STOP_WORDS and (stem := _stem(word)) in stems:
             matches.append((m.start(), m.end(), stem))
@@ -327,6 +327,14 @@ def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
     if len(spans) == 2 and spans[1][0] <= spans[0][1]:
         spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
     return " … ".join(_mark(text, start, end, matches) for start, end in spans)
+
+
+@lru_cache(maxsize=256)
+def _candidates_pattern(starts: frozenset[str]):
+    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
+    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
+    alternatives = "|".join(re.escape(s) for s in sorted(starts, key=len, reverse=True))
+    return re.compile(r"(?<![\w*])(?:" + alternatives + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
 def _span(text: str, first: int, last: int) -> tuple[int, int]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -218,3 +220,21 @@ def test_query_embeddings_are_remembered_most_recent_first():
     cached.encode_queries(["download invoice", "reset password"])
     assert asked[1:] == [["close account"], ["reset password"]]
     assert cached.encode_queries([]).shape == (0, FakeEncoder.dimension)
+
+
+@pytest.mark.parametrize(
+    "text, terms",
+    [
+        ("Résumé uploads: upload the RÉSUMÉ, then re-upload it. Uploaded files stay.", ["résumé", "upload"]),
+        ("Version 3.5 of the API; v3.5 and 3.50 differ. Call api.example.com/v3.", ["3.5", "api"]),
+        ("Can't sign in? Signing-in fails when the sign_in cookie is blocked; SIGN IN again.", ["sign", "in"]),
+        ("Connect, connected, connection, connecting: all connect-ish words.", ["connections"]),
+    ],
+)
+def test_snippet_marks_exactly_the_words_the_analyzer_matches(text, terms):
+    from search.fulltext import _SNIPPET_ANALYZER
+
+    stems = {t.text for t in _SNIPPET_ANALYZER(" ".join(terms))}
+    expected = [t.text for t in _SNIPPET_ANALYZER(text, chars=True, keeporiginal=True) if t.text in stems]
+    marked = re.findall(r"<mark>(.*?)</mark>", fulltext.snippet(text, terms, length=500))
+    assert [t.text for w in marked for t in _SNIPPET_ANALYZER(w)] == expected
