@@ -25,6 +25,7 @@ from kb.indexes import EncoderHolder
 
 log = logging.getLogger(__name__)
 WATCH_INTERVAL = 1.0
+OUTBOX_FINISH = 5.0  # seconds a stopping worker gives a delivery under way
 
 
 def ensure_index(app) -> None:
@@ -186,6 +187,8 @@ def preload_index(app) -> None:
     except IndexNotBuiltError:
         return  # workers will say so on their first request
     app.extensions["kb"]["encoder"].preload()
+    # onnxruntime starts a thread when imported; a forked worker has the thread's handle but not the thread
+    app.extensions["kb"]["onnxruntime_in_master"] = "onnxruntime" in sys.modules
     gc.collect()
     release_free_memory()
     gc.freeze()  # keep the collector from writing to (and so copying) every page of what the workers share
@@ -200,11 +203,26 @@ def after_fork(app) -> None:
 
 
 def before_exit(app) -> None:
-    """A worker stopping (restart, SIGHUP, shutdown) writes the analytics events it still has queued."""
+    """A worker stopping (restart, SIGHUP, shutdown) writes the analytics events it still has queued.
+
+    When the master had loaded onnxruntime before forking, the worker then leaves at once, with the exit
+    status it was leaving with: onnxruntime's C++ exit handlers wait for a thread that only the master has,
+    and would hang the worker until gunicorn killed it (or abort it)."""
     from kb import events
 
     with app.app_context():
         events.flush()
+    outbox = app.extensions["kb"].get("outbox_worker")
+    if outbox is not None:
+        outbox.stop()
+        outbox.join(OUTBOX_FINISH)  # a delivery under way finishes (its row is claimed until then)
+    if app.extensions["kb"].get("onnxruntime_in_master"):
+        leaving = sys.exc_info()[1]  # gunicorn calls this hook while the worker's SystemExit propagates
+        status = leaving.code if isinstance(leaving, SystemExit) and isinstance(leaving.code, int) else 0
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
 
 
 def start_outbox(app) -> None:
