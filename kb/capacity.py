@@ -90,9 +90,6 @@ class Gate:
             self._refused_since_report, self._reported = 0, now
         raise Busy()
 
-    def status(self) -> dict:
-        return {"concurrency": self.concurrency, "queue": self.queue, "waiting": self.waiting, "refused": self.refused}
-
 
 def init_app(app) -> None:
     app.extensions.setdefault("kb", {})["gate"] = Gate(app.config["SEARCH_CONCURRENCY"], app.config["SEARCH_QUEUE"])

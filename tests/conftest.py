@@ -185,27 +185,21 @@ def live_server(app):
         yield server
 
 
-class AtCapacity:
-    """``app`` at capacity: its ranking gate swapped for one of one slot, held, and no queue, until ``release``.
+class HeldSlot:
+    """A thread that takes a slot of ``gate`` and keeps it until ``release()`` (a context manager)."""
 
-    Used as a context manager; the app's own gate is back afterwards."""
-
-    def __init__(self, app):
-        from kb.capacity import Gate
-
-        self.app = app
-        self.saved = app.extensions["kb"]["gate"]
-        self.gate = Gate(concurrency=1, queue=0)
+    def __init__(self, gate, **slot_options):
+        self.gate = gate
+        self._options = slot_options
         self._holding, self._release = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._hold)
 
     def _hold(self) -> None:
-        with self.gate.slot():
+        with self.gate.slot(**self._options):
             self._holding.set()
             self._release.wait(30)
 
-    def __enter__(self) -> AtCapacity:
-        self.app.extensions["kb"]["gate"] = self.gate
+    def __enter__(self):
         self._thread.start()
         assert self._holding.wait(5)
         return self
@@ -216,6 +210,25 @@ class AtCapacity:
 
     def __exit__(self, *exc):
         self.release()
+
+
+class AtCapacity(HeldSlot):
+    """``app`` at capacity: its ranking gate swapped for one of one slot, held, and no queue, until ``release``;
+    the app's own gate is back afterwards."""
+
+    def __init__(self, app):
+        from kb.capacity import Gate
+
+        super().__init__(Gate(concurrency=1, queue=0))
+        self.app = app
+        self.saved = app.extensions["kb"]["gate"]
+
+    def __enter__(self):
+        self.app.extensions["kb"]["gate"] = self.gate
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
         self.app.extensions["kb"]["gate"] = self.saved
 
 

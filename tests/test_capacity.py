@@ -10,61 +10,43 @@ import pytest
 from kb import create_app
 from kb.capacity import Busy, Gate
 from kb.serve import SPARE_THREADS, worker_threads
-from tests.conftest import AtCapacity, make_config
-
-
-def hold(gate: Gate, **kwargs) -> tuple[threading.Event, threading.Event, threading.Thread]:
-    """A thread that takes a slot of ``gate`` and keeps it until ``release`` is set."""
-    holding, release = threading.Event(), threading.Event()
-
-    def run():
-        with gate.slot(**kwargs):
-            holding.set()
-            release.wait(5)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return holding, release, thread
+from tests.conftest import AtCapacity, HeldSlot, make_config
 
 
 def test_requests_beyond_the_slots_wait_and_beyond_the_queue_are_refused_at_once():
     gate = Gate(concurrency=1, queue=1)
-    holding, release, first = hold(gate)
-    assert holding.wait(2)
     waiter_got_in = threading.Event()
 
     def wait_for_slot():
         with gate.slot():
             waiter_got_in.set()
 
-    waiter = threading.Thread(target=wait_for_slot)
-    waiter.start()
-    deadline = time.monotonic() + 2
-    while gate.waiting < 1 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    started = time.monotonic()
-    with pytest.raises(Busy) as refused:
-        with gate.slot():
-            pass
-    assert time.monotonic() - started < 0.05  # refused at once, not after waiting
-    assert refused.value.code == 503 and refused.value.retry_after == 1
-    assert not waiter_got_in.is_set()
-    release.set()
-    first.join(2)
-    waiter.join(2)
+    with HeldSlot(gate) as first:
+        waiter = threading.Thread(target=wait_for_slot)
+        waiter.start()
+        deadline = time.monotonic() + 2
+        while gate.waiting < 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        started = time.monotonic()
+        with pytest.raises(Busy) as refused:
+            with gate.slot():
+                pass
+        assert time.monotonic() - started < 0.05  # refused at once, not after waiting
+        assert refused.value.code == 503 and refused.value.retry_after == 1
+        assert not waiter_got_in.is_set()
+        first.release()
+        waiter.join(2)
     assert waiter_got_in.is_set()
-    assert gate.status() == {"concurrency": 1, "queue": 1, "waiting": 0, "refused": 1}
+    assert (gate.waiting, gate.refused) == (0, 1)
 
 
 def test_agents_wait_for_a_slot_even_when_the_queue_is_full():
     gate = Gate(concurrency=1, queue=0)
-    holding, release, first = hold(gate)
-    assert holding.wait(2)
-    threading.Timer(0.2, release.set).start()
-    started = time.monotonic()
-    with gate.slot(shed=False):
-        waited = time.monotonic() - started
-    first.join(2)
+    with HeldSlot(gate) as first:
+        threading.Timer(0.2, first.release).start()
+        started = time.monotonic()
+        with gate.slot(shed=False):
+            waited = time.monotonic() - started
     assert 0.1 < waited < 2
     assert gate.refused == 0
 
@@ -127,23 +109,15 @@ def test_pages_and_tickets_are_not_held_back_by_a_full_ranking_queue(busy_app):
 def test_agent_suggestions_wait_for_a_slot_instead_of_being_refused(built_data_dir, tmp_path):
     token = "agent-token-0123456789"
     app = create_app(
-        make_config(
-            built_data_dir,
-            DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}",
-            SEARCH_CONCURRENCY=1,
-            SEARCH_QUEUE=0,
-            AGENT_TOKENS=token,
+        make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", AGENT_TOKENS=token)
+    )
+    with AtCapacity(app) as busy:
+        threading.Timer(0.2, busy.release).start()
+        response = app.test_client().post(
+            "/api/v1/agent/suggest",
+            json={"subject": "Charged twice", "body": "My invoice shows two payments"},
+            headers={"Authorization": f"Bearer {token}"},
         )
-    )
-    holding, release, thread = hold(app.extensions["kb"]["gate"])
-    assert holding.wait(2)
-    threading.Timer(0.2, release.set).start()
-    response = app.test_client().post(
-        "/api/v1/agent/suggest",
-        json={"subject": "Charged twice", "body": "My invoice shows two payments"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    thread.join(2)
     assert response.status_code == 200
     assert response.get_json()["suggestions"]
 
