@@ -333,8 +333,7 @@ def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
 def _candidates_pattern(starts: frozenset[str]):
     """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
     changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
-    alternatives = "|".join(re.escape(s) for s in sorted(starts, key=len, reverse=True))
-    return re.compile(r"(?<![\w*])(?:" + alternatives + r")[\w*]*(?:\.?[\w*]+)*", re.I)
+    return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
 def _span(text: str, first: int, last: int) -> tuple[int, int]:
@@ -389,8 +388,14 @@ WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 3
 
 @lru_cache(maxsize=256)
 def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
-    words = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + words + ")", re.I)  # faster than \b, which defeats the prefix check
+    return re.compile(
+        r"(?<!\w)(?:" + _alternatives(stems) + ")", re.I
+    )  # faster than \b, which defeats the prefix check
+
+
+def _alternatives(words) -> str:
+    """``words`` as regular-expression alternatives, longest first (so the longest match wins)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _flatten(text: str) -> str:
