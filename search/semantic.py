@@ -155,7 +155,7 @@ class SemanticIndex:
     statuses: np.ndarray
     categories: np.ndarray
     matrix: np.ndarray  # (n, dim) float32, rows normalized
-    _masks: dict = field(default_factory=dict, repr=False, compare=False)  # (category, internal) -> rows allowed
+    _masks: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # (category, internal) -> rows
 
     @classmethod
     def load(cls, index_dir: Path) -> SemanticIndex:
