@@ -197,8 +197,11 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
 def read_source(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
     """The decoded text of an article file (UTF-8, newlines normalized), or None and the problem."""
     rel = path.relative_to(root).as_posix()
+    real = resolve_inside(root, rel)
+    if real is None:
+        return None, [Problem(rel, None, "cannot read file: missing, or a link to outside the articles folder")]
     try:
-        raw = path.read_bytes()
+        raw = real.read_bytes()
     except OSError as e:
         return None, [Problem(rel, None, f"cannot read file: {e.strerror}")]
     try:
@@ -235,17 +238,43 @@ def load_articles(root: Path | str) -> Library:
 
 
 def iter_article_files(root: Path):
-    """Article files under ``root``, sorted, skipping hidden folders and anything linked from outside it."""
+    """Article files under ``root``, sorted, skipping hidden folders and links that lead outside it."""
     found = []
     for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             if name.endswith(".md") and not name.startswith("."):
                 path = Path(folder, name)
-                if path.is_symlink() and not path.resolve().is_relative_to(root):
-                    continue
-                found.append(path)
+                if resolve_inside(root, path.relative_to(root).as_posix()) is not None:
+                    found.append(path)
     return sorted(found)
+
+
+def resolve_inside(root: Path | str, rel: str) -> Path | None:
+    """The real path of ``rel`` (relative to ``root``) once every symbolic link is followed, or None when it
+    ends outside ``root`` or does not exist. The one check between a name and a file kb reads or serves."""
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(real_root / rel))
+    if real != real_root and not real.is_relative_to(real_root):
+        return None
+    return real if real.exists() else None
+
+
+def outside_links(root: Path | str) -> list[Problem]:
+    """An error for each symbolic link under ``root`` (outside hidden folders) that leads out of it: kb neither
+    reads nor serves what it points at, so a link cannot publish a secret or a system file."""
+    root = Path(root)
+    problems = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() and resolve_inside(root, rel) is None:
+                problems.append(Problem(rel, None, f"symbolic link to {os.readlink(path)}, which is outside the "
+                                        "articles folder (or missing): kb does not read or serve it; copy the "
+                                        "file into the articles folder instead"))
+    return sorted(problems, key=lambda p: p.path)
 
 
 def load_categories(root: Path, used: set[str], problems: list[Problem]) -> dict[str, Category]:
@@ -263,10 +292,10 @@ def load_categories(root: Path, used: set[str], problems: list[Problem]) -> dict
 
 def _read_category(folder: Path, slug: str, root: Path, problems: list[Problem]) -> Category:
     category = Category(slug=slug, title=humanize(folder.name))
-    meta_path = folder / "_category.yml"
-    if not meta_path.exists():
+    rel = (folder / "_category.yml").relative_to(root).as_posix()
+    meta_path = resolve_inside(root, rel)
+    if meta_path is None:  # missing, or a link out of the folder (which outside_links reports)
         return category
-    rel = meta_path.relative_to(root).as_posix()
     try:
         meta = yaml.load(meta_path.read_text("utf-8"), Loader=_Loader) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:

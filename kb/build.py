@@ -26,7 +26,7 @@ from search import fulltext, lexical, semantic
 from search.documents import SectionDoc, section_docs
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 2  # 2: page content (sections, and the rest) in pages.content, the outlines in pages.json
+SCHEMA_VERSION = 3  # 2: page content in pages.content, the outlines in pages.json; 3: who may fetch each asset
 KEEP_BUILDS = 3
 
 

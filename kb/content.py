@@ -15,8 +15,10 @@ from kb.articles import (
     Problem,
     iter_article_files,
     load_categories,
+    outside_links,
     parse_article,
     read_source,
+    resolve_inside,
     source_hash,
 )
 from kb.render import Reference, Rendered, Section, render_article
@@ -104,7 +106,7 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     """
     root = Path(root).resolve()
     before = {p.path: p for p in (previous or {}).values()}
-    library = Library(root=root)
+    library = Library(root=root, problems=outside_links(root))
     unchanged: dict[str, tuple[str, Page]] = {}  # path -> (text, page of the previous build)
     texts: dict[str, str] = {}  # path -> text of new or changed files
     for path in iter_article_files(root):
@@ -209,8 +211,11 @@ def check_references(pages: dict[str, Page], root: Path) -> list[Problem]:
 
 
 def _reference_problem(ref, by_path: dict[str, Page], root: Path) -> str:
-    if ref.kind == "image" or not ref.target.endswith(".md"):
-        if not (root / ref.target).is_file():
+    if is_asset(ref):
+        real = resolve_inside(root, ref.target)
+        if real is None and (root / ref.target).is_symlink():
+            return f"{ref.kind} {ref.href} is a link to outside the articles folder, which kb does not serve"
+        if real is None or not real.is_file():
             return f"{ref.kind} {ref.href} not found (looked for {ref.target})"
         return ""
     target = by_path.get(ref.target)
@@ -223,6 +228,25 @@ def _reference_problem(ref, by_path: dict[str, Page], root: Path) -> str:
         listed = ", ".join(sorted(anchors)) or "none"
         return f"link to {ref.href}: {target.path} has no heading #{ref.fragment} (anchors: {listed})"
     return ""
+
+
+def is_asset(ref: Reference) -> bool:
+    """Whether ``ref`` names a file served under /assets/ (an image, or a link to anything but an article)."""
+    return ref.target is not None and (ref.kind == "image" or not ref.target.endswith(".md"))
+
+
+def asset_audiences(pages) -> dict[str, str]:
+    """Who may fetch each file the articles show or link: "public" when a published article uses it, "agents"
+    when only internal or draft articles do. A file no article uses is not served at all."""
+    audiences: dict[str, str] = {}
+    for page in pages:
+        for ref in page.references:
+            if is_asset(ref) and not ref.broken:
+                if page.status == "published":
+                    audiences[ref.target] = "public"
+                else:
+                    audiences.setdefault(ref.target, "agents")
+    return audiences
 
 
 def _json_safe(value):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import PurePosixPath
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
 
+from kb.articles import resolve_inside
+from kb.auth import is_agent
 from kb.errors import IndexNotBuiltError
 from kb.indexes import get_build, semantic_status
 
@@ -42,11 +44,22 @@ def theme():
 
 @bp.get("/assets/<path:filename>")
 def asset(filename: str):
-    """Images and files stored beside the articles. Only known file types: never Markdown sources,
-    which would expose drafts and internal articles."""
-    if Path(filename).suffix.lower() not in ASSET_SUFFIXES or any(p.startswith(".") for p in Path(filename).parts):
+    """A file that the articles show or link, from beside them. Only known file types (never Markdown sources),
+    only files some article uses, resolved inside the articles folder after following links, and those that
+    only internal or draft articles use for signed-in agents alone."""
+    path = PurePosixPath(filename)
+    if path.suffix.lower() not in ASSET_SUFFIXES or any(p.startswith(".") or p == ".." for p in path.parts):
         abort(404)
-    response = send_from_directory(current_app.config["ARTICLES_DIR"], filename, max_age=3600)
+    audience = get_build().site.asset_audience(filename)
+    if audience is None or (audience == "agents" and not is_agent()):
+        abort(404)
+    real = resolve_inside(current_app.config["ARTICLES_DIR"], filename)
+    if real is None or not real.is_file():
+        abort(404)
+    response = send_file(real, max_age=3600 if audience == "public" else 0, conditional=True)
+    if audience != "public":
+        response.cache_control.private = True
+        response.cache_control.public = False
     if filename.lower().endswith(".svg"):
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response

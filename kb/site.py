@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 
 from kb.articles import Category
-from kb.content import CONTENT_GROUPS, OUTLINE_FIELDS, Page, content_from_dict
+from kb.content import CONTENT_GROUPS, OUTLINE_FIELDS, Page, asset_audiences, content_from_dict
 
 
 @dataclass
@@ -27,10 +27,13 @@ class CategoryView:
 class Site:
     """Published and internal pages by slug, and categories with their published pages in order."""
 
-    def __init__(self, pages: dict[str, Page], categories: dict[str, Category]):
+    def __init__(self, pages: dict[str, Page], categories: dict[str, Category], assets: dict[str, str] | None = None):
+        """``assets``: who may fetch each file the articles use (see :func:`asset_audiences`); computed from the
+        pages' references when not given."""
         self.all_pages = pages  # drafts included: kept in the build so the next build can reuse them
         self.pages = {slug: p for slug, p in pages.items() if p.status != "draft"}
         self.categories = categories
+        self.assets = asset_audiences(pages.values()) if assets is None else assets
         self._rules: dict[str, dict[str, list[str]]] = {}
         self._by_category: dict[str, list[Page]] = {slug: [] for slug in categories}
         for page in sorted(self.pages.values(), key=lambda p: (p.order, p.title.lower())):
@@ -47,6 +50,10 @@ class Site:
                 if p.suggest_for and (p.status == "published" or include_internal)
             }
         return self._rules[key]
+
+    def asset_audience(self, path: str) -> str | None:
+        """"public", "agents" (only internal or draft articles use the file) or None (no article uses it)."""
+        return self.assets.get(path)
 
     def public_page(self, slug: str) -> Page | None:
         page = self.pages.get(slug)
@@ -96,7 +103,7 @@ class Site:
                     where[group] = [contents.tell(), len(blob)]
                     contents.write(blob)
                 outlines.append({**page.outline_dict(), "content": where})
-        data = {"categories": [asdict(c) for c in self.categories.values()], "pages": outlines}
+        data = {"categories": [asdict(c) for c in self.categories.values()], "pages": outlines, "assets": self.assets}
         path.write_bytes(orjson.dumps(data))
 
     @classmethod
@@ -116,7 +123,7 @@ class Site:
         else:
             pages = {p["slug"]: Page(**_outline(p), **store.read_all(p["content"])) for p in data["pages"]}
             store.close()
-        return cls(pages, categories)
+        return cls(pages, categories, data["assets"])
 
 
 _GROUP_OF = {name: group for group, names in CONTENT_GROUPS.items() for name in names}

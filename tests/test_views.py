@@ -165,10 +165,3 @@ def test_site_name_accent_and_logo_are_configurable(client, app):
     html = client.get("/").get_data(as_text=True)
     assert "Acme Help" in html and 'src="https://cdn.example.com/logo.svg"' in html
     assert "--accent: #ff0066" in client.get("/theme.css").get_data(as_text=True)
-
-
-def test_images_beside_articles_are_served(app, client, tmp_path):
-    (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    app.config["ARTICLES_DIR"] = str(tmp_path)
-    with client.get("/assets/pic.png") as response:
-        assert response.status_code == 200 and response.mimetype == "image/png"
