@@ -1,4 +1,5 @@
 """Production entry point for any WSGI server: ``gunicorn wsgi:app`` (``kb serve`` does this for you)."""
+from __future__ import annotations
 
 from kb import create_app
 

@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from kb import analytics, create_app, events
-from kb.build import build_index
+from kb import create_app
+from kb.analytics import events, stats
 from kb.db import events as events_table
+from kb.index.build import build_index
 
 ARTICLES = Path(__file__).resolve().parent.parent / "tests" / "articles"
 CUSTOMER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
@@ -119,11 +120,11 @@ def main() -> None:
                     events_table.insert(),
                     synthetic(min(20_000, args.events - chunk), dt.datetime(2026, 10, 1, tzinfo=dt.UTC)),
                 )
-        period = analytics.parse_period("2026-10-01", "2026-10-30")
+        period = stats.parse_period("2026-10-01", "2026-10-30")
         times = []
         for _ in range(3):
             start = time.perf_counter()
-            analytics.compute(engine, period)
+            stats.compute(engine, period)
             times.append(time.perf_counter() - start)
         print(f"figures over {args.events:,} events: median {statistics.median(times):.2f} s (3 runs)")
         with engine.begin() as conn:

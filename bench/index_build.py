@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.build import build_index
+from kb.index.build import build_index
 from search import semantic
 
 

@@ -13,8 +13,8 @@ import statistics
 import time
 from pathlib import Path
 
-from kb.articles import load_articles
-from kb.content import compile_articles
+from kb.content.articles import load_articles
+from kb.content.pages import compile_articles
 
 
 def main() -> None:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from kb import create_app, events
-from kb.build import build_index, current_build_dir, index_root
-from kb.site import Site
+from kb import create_app
+from kb.analytics import events
+from kb.content.store import Site
+from kb.index.build import build_index, current_build_dir, index_root
 from search import semantic
 
 

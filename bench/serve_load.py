@@ -42,9 +42,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_latency import random_embeddings  # noqa: E402
 
-from kb.build import build_index, current_build_dir, export_query_model, index_root  # noqa: E402
 from kb.config import SHIPPED_ARTICLES  # noqa: E402
-from kb.site import Site  # noqa: E402
+from kb.content.store import Site  # noqa: E402
+from kb.index.build import build_index, current_build_dir, export_query_model, index_root  # noqa: E402
 from search import onnx, semantic  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{3,}")

@@ -47,17 +47,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import auth, capacity, cli, db, headers, indexes, protect, views
+    from kb import auth, cli, db
+    from kb.index import serving
+    from kb.query import capacity
+    from kb.web import headers, help, protect
 
     CSRFProtect(app)
     headers.init_app(app)
     protect.init_app(app)
-    indexes.init_app(app)
+    serving.init_app(app)
     capacity.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
-    views.init_app(app)
+    help.init_app(app)
     return app
 
 

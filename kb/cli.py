@@ -26,7 +26,7 @@ def _articles_option(f):
 @with_appcontext
 def check_command(articles_dir: Path | None, strict: bool) -> None:
     """Validate articles: front matter, slugs, links, #anchors, images, related."""
-    from kb.content import compile_articles
+    from kb.content.pages import compile_articles
 
     root = articles_dir or Path(current_app.config["ARTICLES_DIR"])
     compiled = compile_articles(root)
@@ -46,8 +46,8 @@ def check_command(articles_dir: Path | None, strict: bool) -> None:
 @with_appcontext
 def index_command(articles_dir: Path | None, full: bool) -> None:
     """Build the search index (incremental; switched atomically when complete)."""
-    from kb.build import build_index
-    from kb.indexes import EncoderHolder
+    from kb.index.build import build_index
+    from kb.index.serving import EncoderHolder
 
     config = current_app.config
     holder = EncoderHolder(config, for_documents=True)
@@ -73,7 +73,7 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
         click.echo(str(problem), err=True)
     click.echo(report.summary())
     if encoder is not None and config["ONNX_ENABLED"] and holder.factory is None:
-        from kb.build import export_query_model
+        from kb.index.build import export_query_model
 
         message = export_query_model(config["DATA_DIR"], encoder)
         if message:
@@ -94,7 +94,7 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
 @with_appcontext
 def search_command(query: str, mode: str | None, limit: int, category: str | None, as_json: bool) -> None:
     """Search the help center from the terminal."""
-    from kb.searching import run_search
+    from kb.query.search import run_search
 
     result = run_search(query, mode=mode, limit=limit, category=category)
     if as_json:
@@ -119,7 +119,7 @@ def search_command(query: str, mode: str | None, limit: int, category: str | Non
 @with_appcontext
 def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool) -> None:
     """Suggest articles for what a customer wrote, as the beacon would."""
-    from kb.suggesting import run_suggest
+    from kb.query.suggest import run_suggest
 
     found = run_suggest(text, url=url, limit=limit)
     if as_json:
@@ -138,8 +138,8 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
 @with_appcontext
 def outbox_command(retry: bool, deliver: bool) -> None:
     """List tickets not yet delivered (pending or failed), and retry them."""
-    from kb import outbox
     from kb.db import get_engine
+    from kb.desk import outbox
 
     engine = get_engine()
     if retry:
@@ -176,7 +176,7 @@ def outbox_command(retry: bool, deliver: bool) -> None:
 @with_appcontext
 def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool) -> None:
     """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
-    from kb.indexes import EncoderHolder
+    from kb.index.serving import EncoderHolder
     from search.evaluate import METRICS, evaluate, load_eval_set
 
     eval_set = load_eval_set(folder)
@@ -202,7 +202,7 @@ def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool)
 
 
 def _eval_suggest(eval_set, negatives: list[str], as_json: bool) -> None:
-    from kb.indexes import EncoderHolder
+    from kb.index.serving import EncoderHolder
     from search.evaluate import METRICS
     from suggest.evaluate import evaluate_suggestions
 
@@ -378,7 +378,7 @@ def analytics_group() -> None:
 @with_appcontext
 def analytics_purge_command(days: int | None, everything: bool, yes: bool) -> None:
     """Remove analytics events (searches, views, votes, clicks). Tickets and accounts are kept."""
-    from kb import events
+    from kb.analytics import events
 
     if everything and days is not None:
         raise click.UsageError("give --older-than or --all, not both")
@@ -400,12 +400,12 @@ def analytics_purge_command(days: int | None, everything: bool, yes: bool) -> No
 @with_appcontext
 def analytics_stats_command(start: str | None, end: str | None) -> None:
     """Print the dashboard's figures for a period as JSON."""
-    from kb import analytics
-    from kb.admin import stats_for
+    from kb.analytics import stats
+    from kb.web.admin import stats_for
 
     try:
-        period = analytics.parse_period(start, end)
-    except analytics.PeriodError as e:
+        period = stats.parse_period(start, end)
+    except stats.PeriodError as e:
         raise click.UsageError(str(e)) from None
     click.echo(json.dumps(stats_for(period).to_dict(), indent=2))
 

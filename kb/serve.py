@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from kb import logs
-from kb.build import (
+from kb.index.build import (
     SCHEMA_VERSION,
     build_index,
     current_build_dir,
@@ -21,7 +21,7 @@ from kb.build import (
     index_root,
     read_manifest,
 )
-from kb.indexes import EncoderHolder
+from kb.index.serving import EncoderHolder
 
 log = logging.getLogger(__name__)
 WATCH_INTERVAL = 1.0
@@ -132,7 +132,7 @@ SPARE_THREADS = 4  # for pages, tickets and health checks while every ranking sl
 
 def worker_threads(config) -> int:
     """Threads per worker: enough that requests queue inside kb, where a full queue is answered with 503 at
-    once (kb.capacity), rather than unseen in gunicorn's own queue."""
+    once (kb.query.capacity), rather than unseen in gunicorn's own queue."""
     return config["SEARCH_CONCURRENCY"] + config["SEARCH_QUEUE"] + SPARE_THREADS
 
 
@@ -208,7 +208,7 @@ def before_exit(app) -> None:
     When the master had loaded onnxruntime before forking, the worker then leaves at once, with the exit
     status it was leaving with: onnxruntime's C++ exit handlers wait for a thread that only the master has,
     and would hang the worker until gunicorn killed it (or abort it)."""
-    from kb import events
+    from kb.analytics import events
 
     with app.app_context():
         events.flush()
@@ -227,7 +227,7 @@ def before_exit(app) -> None:
 
 def start_outbox(app) -> None:
     """Deliver tickets from this process; safe in every worker at once (rows are claimed atomically)."""
-    from kb.outbox import Worker
+    from kb.desk.outbox import Worker
 
     state = app.extensions["kb"]
     if "outbox_worker" not in state:

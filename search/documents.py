@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from kb.render import Section
+from kb.content.render import Section
 
 
 @dataclass(frozen=True)

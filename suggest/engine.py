@@ -144,7 +144,7 @@ def suggest(
     Args:
         page_rules: slug -> ``suggest_for`` patterns; a rule matching ``url`` puts its article first.
         exclude: slugs never to suggest (already shown, or not allowed for this audience).
-        feedback: ``boosts(text, vector) -> {slug: boost}`` learned from clicks and votes (kb.feedback).
+        feedback: ``boosts(text, vector) -> {slug: boost}`` learned from clicks and votes (kb.query.boosts).
     """
     query = read_text(text)
     ruled = [slug for slug, patterns in (page_rules or {}).items() if any(matches_page(p, url or "") for p in patterns)]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from kb import create_app
-from kb.build import build_index
+from kb.index.build import build_index
 
 TESTS = Path(__file__).parent
 ARTICLES = TESTS / "articles"
@@ -150,7 +150,7 @@ def some_database_url(db_kind, tmp_path) -> str:
 
 def shut_down(app) -> None:
     """What a worker does on exit: write queued events, stop background threads, close connections."""
-    from kb import events
+    from kb.analytics import events
 
     with app.app_context():
         events.close()
@@ -217,7 +217,7 @@ class AtCapacity(HeldSlot):
     the app's own gate is back afterwards."""
 
     def __init__(self, app):
-        from kb.capacity import Gate
+        from kb.query.capacity import Gate
 
         super().__init__(Gate(concurrency=1, queue=0))
         self.app = app

@@ -177,7 +177,7 @@ def test_forms_need_a_csrf_token(agent_app, agent):
         assert response.status_code == 400, path
         assert b"CSRF" in response.data
     with agent_app.app_context():
-        from kb import tickets
+        from kb.desk import tickets
 
         assert tickets.get(ticket_id)["status"] == "open"
     assert agent.get("/agent/").status_code == 200  # still signed in
@@ -218,7 +218,7 @@ def test_ticket_list_newest_first_with_status_tabs_and_search(agent_app, agent):
     first = submit(agent)
     second = submit(agent, subject="Two-factor codes", message="My authenticator codes are rejected.", source="beacon")
     with agent_app.app_context():
-        from kb import inbox
+        from kb.desk import inbox
 
         inbox.set_status(first, "closed")
     page = agent.get("/agent/").get_data(as_text=True)
@@ -310,7 +310,7 @@ def test_agents_change_status_and_mark_the_resolving_article(agent_app, agent):
     )
     assert agent.post("/agent/tickets/999/status", data={"status": "closed", "csrf_token": token}).status_code == 404
     with agent_app.app_context():
-        from kb import tickets
+        from kb.desk import tickets
 
         stored = tickets.get(ticket_id)
     assert stored["status"] == "closed" and stored["resolved_article"] == "invoices"

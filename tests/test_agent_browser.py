@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from kb import auth, create_app, tickets
+from kb import auth, create_app
+from kb.desk import tickets
 from tests.conftest import LiveServer, make_config, shut_down
 
 pytestmark = pytest.mark.browser

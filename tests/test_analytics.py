@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from kb import analytics, auth, create_app, events
+from kb import auth, create_app
+from kb.analytics import events, stats
 from kb.db import daily_salts, get_engine
 from kb.db import events as events_table
 from tests.conftest import FakeEncoder, csrf_token, make_config, shut_down
@@ -374,7 +375,7 @@ def test_dashboard_shows_the_same_figures_and_exports_csv(stats_app):
         "xylophone warranty,2,2,0",
         "reset password,1,0,1",
     ]
-    for name in analytics.tables(analytics.Stats(analytics.parse_period(None, None))):
+    for name in stats.tables(stats.Stats(stats.parse_period(None, None))):
         assert admin.get(f"/admin/export/{name}.csv").status_code == 200
     assert admin.get("/admin/export/nothing.csv").status_code == 404
 
@@ -409,7 +410,7 @@ def test_failed_searches_sharing_words_are_grouped_without_the_model():
         {"query": "csv export of invoices", "count": 2},
         {"query": "account owner transfer", "count": 1},
     ]
-    groups = analytics.cluster_queries(items)
+    groups = stats.cluster_queries(items)
     assert [(g["label"], g["count"], [q["query"] for q in g["queries"]]) for g in groups] == [
         ("export invoices csv", 7, ["export invoices csv", "csv export of invoices"]),
         ("change account owner", 4, ["change account owner", "account owner transfer"]),
@@ -418,10 +419,10 @@ def test_failed_searches_sharing_words_are_grouped_without_the_model():
 
 def test_period_parsing():
     today = dt.date(2026, 11, 25)
-    assert analytics.parse_period(None, None, today=today) == analytics.Period(dt.date(2026, 10, 27), today)
+    assert stats.parse_period(None, None, today=today) == stats.Period(dt.date(2026, 10, 27), today)
     for start, end in [("2026-11-05", "2026-11-01"), ("nope", None), ("2020-01-01", "2026-01-01")]:
-        with pytest.raises(analytics.PeriodError):
-            analytics.parse_period(start, end, today=today)
+        with pytest.raises(stats.PeriodError):
+            stats.parse_period(start, end, today=today)
 
 
 # Ranking feedback
@@ -452,9 +453,9 @@ def clicks_and_votes(query, article, clicks, helpful=2, unhelpful=0):
 
 
 def suggest(client, text):
-    from kb import feedback
+    from kb.query import boosts
 
-    feedback.forget(client.application)  # as after the periodic relearning
+    boosts.forget(client.application)  # as after the periodic relearning
     return client.post("/api/v1/suggest", json={"text": text}).get_json()["suggestions"]
 
 
@@ -514,7 +515,7 @@ def test_purge_removes_old_events_and_keeps_recent_ones_and_tickets(stats_app, c
     assert runner.invoke(args=["analytics", "purge", "--all", "--yes"]).exit_code == 0
     assert rows(stats_app) == []
     with stats_app.app_context():
-        from kb import tickets
+        from kb.desk import tickets
 
         assert tickets.get(1)["email"] == "ann@example.com"  # tickets are not analytics
     refused = runner.invoke(args=["analytics", "purge"], input="n\n")
@@ -554,7 +555,7 @@ def test_real_model_groups_paraphrased_failed_searches(real_encoder):
         {"query": "make someone else the account owner", "count": 2},
         {"query": "dark mode", "count": 1},
     ]
-    groups = [[q["query"] for q in g["queries"]] for g in analytics.cluster_queries(items, encoder)]
+    groups = [[q["query"] for q in g["queries"]] for g in stats.cluster_queries(items, encoder)]
     assert groups == [
         ["forgot my password", "can't log in, need a new password"],
         ["how do I transfer ownership of my account", "make someone else the account owner"],
@@ -564,5 +565,5 @@ def test_real_model_groups_paraphrased_failed_searches(real_encoder):
 
 
 def test_fake_encoder_is_accepted_for_grouping():
-    groups = analytics.cluster_queries([{"query": "refund please", "count": 1}], FakeEncoder())
+    groups = stats.cluster_queries([{"query": "refund please", "count": 1}], FakeEncoder())
     assert groups[0]["label"] == "refund please"

@@ -11,8 +11,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from kb import auth, create_app, events, tickets
+from kb import auth, create_app
+from kb.analytics import events
 from kb.db import events as events_table
+from kb.desk import tickets
 from tests.conftest import LiveServer, make_config, shut_down
 
 pytestmark = pytest.mark.browser

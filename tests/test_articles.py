@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.articles import load_articles, parse_article
+from kb.content.articles import load_articles, parse_article
 
 GOOD = """---
 title: Reset your password

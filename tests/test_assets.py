@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kb import auth, create_app
-from kb.build import build_index
-from kb.content import compile_articles
+from kb.content.pages import compile_articles
+from kb.index.build import build_index
 from tests.conftest import FakeEncoder, csrf_token, make_config, shut_down
 
 PASSWORD = "correct horse battery"
@@ -107,7 +107,8 @@ def test_linked_files_from_outside_are_never_read_as_articles_or_categories(asse
 
 
 @pytest.mark.parametrize(
-    "url", ["/assets/guides/k.txt", "/assets/guides/data/secret_key.txt", "/assets/leak/k.txt", "/assets/guides/img/../k.txt"]
+    "url",
+    ["/assets/guides/k.txt", "/assets/guides/data/secret_key.txt", "/assets/leak/k.txt", "/assets/guides/img/../k.txt"],
 )
 def test_a_link_out_of_the_folder_is_never_served_even_to_agents(assets_app, url):
     for client in (assets_app.test_client(), signed_in(assets_app)):

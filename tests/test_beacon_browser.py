@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from kb import create_app, outbox, tickets
+from kb import create_app
+from kb.desk import outbox, tickets
 from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_config
 
 pytestmark = pytest.mark.browser

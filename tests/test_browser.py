@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from kb import events
+from kb.analytics import events
 from tests.conftest import AtCapacity
 
 pytestmark = pytest.mark.browser
@@ -275,7 +275,7 @@ def test_desktop_pages_load_cleanly(page: Page, name, path):
 
 
 def test_contact_form_suggests_while_typing_and_stores_what_was_shown(page: Page, app):
-    from kb import tickets
+    from kb.desk import tickets
 
     page.goto("/contact")
     page.get_by_label("Your name").fill("Ada")

@@ -4,8 +4,9 @@ import threading
 
 import pytest
 
-from kb import create_app, indexes
-from kb.build import build_index, current_build_dir, index_root
+from kb import create_app
+from kb.index import serving
+from kb.index.build import build_index, current_build_dir, index_root
 from tests.conftest import FakeEncoder, make_config
 
 
@@ -26,7 +27,7 @@ class BrokenEncoder(FakeEncoder):
 @pytest.fixture
 def fresh(articles_copy, tmp_path, monkeypatch):
     """A writable articles folder, its own data folder, and an app that notices new builds at once."""
-    monkeypatch.setattr(indexes, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(serving, "CHECK_INTERVAL", 0.0)
     data_dir = tmp_path / "data"
     build_index(articles_copy, data_dir, encoder=FakeEncoder())
     app = create_app(make_config(data_dir, ARTICLES_DIR=str(articles_copy)))
@@ -220,7 +221,7 @@ def test_kb_serve_rebuilds_an_index_that_an_older_kb_built(tmp_path):
     import json
 
     from kb import serve
-    from kb.build import SCHEMA_VERSION, read_manifest
+    from kb.index.build import SCHEMA_VERSION, read_manifest
     from tests.conftest import ARTICLES
 
     app = create_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))

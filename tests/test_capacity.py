@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kb import create_app
-from kb.capacity import Busy, Gate
+from kb.query.capacity import Busy, Gate
 from kb.serve import SPARE_THREADS, worker_threads
 from tests.conftest import AtCapacity, HeldSlot, make_config
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kb.articles import load_articles
 from kb.config import SETTINGS, SHIPPED_ARTICLES
-from kb.content import compile_articles
+from kb.content.articles import load_articles
+from kb.content.pages import compile_articles
 
 
 def test_every_setting_is_documented_in_the_configuration_article():

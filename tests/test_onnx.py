@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from kb import create_app
-from kb.build import build_index, export_query_model
+from kb.index.build import build_index, export_query_model
 from search import onnx
 from tests.conftest import ARTICLES, make_config
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.articles import parse_article
-from kb.render import Rendered, render_article
+from kb.content.articles import parse_article
+from kb.content.render import Rendered, render_article
 
 GOLDEN = Path(__file__).parent / "golden"
 GOLDEN_NAMES = sorted(p.stem for p in GOLDEN.glob("*.md"))

@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kb.articles import parse_article
-from kb.render import render_article
-from kb.sanitize import ALLOWED_TAGS, clean_html
+from kb.content.articles import parse_article
+from kb.content.render import render_article
+from kb.content.sanitize import ALLOWED_TAGS, clean_html
 
 try:  # bleach ships html5lib vendored; it parses like a browser (foreign content, mXSS-prone constructs)
     from bleach._vendor import html5lib

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from kb import create_app
-from kb.build import build_index
 from kb.config import defaults
+from kb.index.build import build_index
 from search import semantic
 from tests.conftest import ARTICLES, make_config
 

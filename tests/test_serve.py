@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kb.build import build_index
+from kb.index.build import build_index
 from tests.conftest import ARTICLES, CUSTOMER_UA
 
 SEARCHES = 120

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.build import current_build_dir, index_root
-from kb.content import CONTENT_FIELDS
-from kb.site import PageContents, Site
+from kb.content.pages import CONTENT_FIELDS
+from kb.content.store import PageContents, Site
+from kb.index.build import current_build_dir, index_root
 
 
 def saved_site(built_data_dir) -> Path:

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from kb import create_app, outbox, tickets
+from kb import create_app
 from kb.db import get_engine
+from kb.desk import outbox, tickets
 from tests.conftest import csrf_token, make_config, shut_down
 
 

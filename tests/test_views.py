@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from kb import events
+from kb.analytics import events
 from tests.conftest import csrf_token
 
 

@@ -7,9 +7,10 @@ import secrets
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from kb import events, tickets
-from kb.capacity import Busy
-from kb.suggesting import run_suggest
+from kb.analytics import events
+from kb.desk import tickets
+from kb.query.capacity import Busy
+from kb.query.suggest import run_suggest
 
 bp = Blueprint("contact", __name__)
 

@@ -6,10 +6,10 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
 
-from kb.articles import resolve_inside
 from kb.auth import is_agent
+from kb.content.articles import resolve_inside
 from kb.errors import IndexNotBuiltError
-from kb.indexes import get_build, semantic_status
+from kb.index.serving import get_build, semantic_status
 
 bp = Blueprint("meta", __name__)
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".zip", ".mp4", ".webm"}

@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from kb import events
+from kb.analytics import events
 from kb.errors import APIError
-from kb.searching import run_search
-from kb.suggesting import run_suggest
+from kb.query.search import run_search
+from kb.query.suggest import run_suggest
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_QUERY_CHARS = 1000
@@ -84,8 +84,8 @@ def client_events():
 
 @bp.get("/openapi.json")
 def openapi():
-    from kb.meta import base_url
-    from suggest.openapi import document
+    from kb.web.api.openapi import document
+    from kb.web.site_files import base_url
 
     return jsonify(document(base_url()))
 
@@ -124,7 +124,7 @@ def suggestions(text: str, url: str | None, limit: int | None):
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """A published article's sanitized HTML, for the beacon to show inside its panel."""
-    from kb.indexes import get_build
+    from kb.index.serving import get_build
 
     page = get_build().site.public_page(slug)
     if page is None:
@@ -144,7 +144,7 @@ def article(slug: str):
 
 @bp.post("/tickets")
 def create_ticket():
-    from kb import tickets
+    from kb.desk import tickets
 
     body = json_body()
     try:

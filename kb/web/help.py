@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from kb import events
+from kb.analytics import events
 from kb.auth import is_agent
-from kb.indexes import get_build
-from kb.meta import base_url
-from kb.searching import run_search
+from kb.index.serving import get_build
+from kb.query.search import run_search
+from kb.web.site_files import base_url
 from search import hybrid
 
 bp = Blueprint("help", __name__)
@@ -139,20 +139,21 @@ def inject_site():
 
 
 def init_app(app) -> None:
-    from kb import admin, agent, beacon, contact, errors_web, integrations, meta, protect
-    from suggest import agent_api, api
+    from kb.web import admin, agent, beacon, contact, errors, integrations, protect, site_files
+    from kb.web.api import agent as agent_api
+    from kb.web.api import public
 
     app.register_blueprint(bp)
     app.register_blueprint(beacon.bp)
     app.register_blueprint(contact.bp)
-    app.register_blueprint(meta.bp)
-    protect.limit_blueprint(app, api.bp)
-    app.extensions["csrf"].exempt(api.bp)  # JSON API: no cookies, no ambient authority to forge
-    app.register_blueprint(api.bp)
+    app.register_blueprint(site_files.bp)
+    protect.limit_blueprint(app, public.bp)
+    app.extensions["csrf"].exempt(public.bp)  # JSON API: no cookies, no ambient authority to forge
+    app.register_blueprint(public.bp)
     agent.init_app(app)
     admin.init_app(app)
     for blueprint in (agent_api.bp, integrations.bp):  # authenticated by tokens or signatures, not cookies
         protect.limit_blueprint(app, blueprint)
         app.extensions["csrf"].exempt(blueprint)
         app.register_blueprint(blueprint)
-    errors_web.init_app(app)
+    errors.init_app(app)

@@ -7,15 +7,16 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from kb import analytics, auth, events
+from kb import auth
+from kb.analytics import events, stats
 from kb.errors import APIError
-from kb.indexes import get_build, get_encoder
+from kb.index.serving import get_build, get_encoder
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 api_bp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin")
 
 
-def stats_for(period: analytics.Period) -> analytics.Stats:
+def stats_for(period: stats.Period) -> stats.Stats:
     events.flush()  # this worker's queued events count too
     site = get_build().site
     titles = {slug: page.title for slug, page in site.all_pages.items()}
@@ -24,13 +25,13 @@ def stats_for(period: analytics.Period) -> analytics.Stats:
     except Exception:  # the dashboard works without the model: failed searches are grouped by shared words
         current_app.logger.exception("no encoder for grouping content gaps")
         encoder = None
-    return analytics.compute(current_app.extensions["kb"]["engine"], period, titles=titles, encoder=encoder)
+    return stats.compute(current_app.extensions["kb"]["engine"], period, titles=titles, encoder=encoder)
 
 
-def _period_or_400(html: bool) -> analytics.Period:
+def _period_or_400(html: bool) -> stats.Period:
     try:
-        return analytics.parse_period(request.args.get("from"), request.args.get("to"))
-    except analytics.PeriodError as e:
+        return stats.parse_period(request.args.get("from"), request.args.get("to"))
+    except stats.PeriodError as e:
         if html:
             abort(400, description=str(e))
         raise APIError(str(e), code="invalid_parameter") from None
@@ -41,7 +42,7 @@ def _period_or_400(html: bool) -> analytics.Period:
 def dashboard():
     period = _period_or_400(html=True)
     stats = stats_for(period)
-    from kb.views import REASONS
+    from kb.web.help import REASONS
 
     return render_template("admin/dashboard.html", stats=stats, period=period, reason_labels=REASONS)
 
@@ -50,7 +51,7 @@ def dashboard():
 @auth.agent_required(role="admin")
 def export(name: str):
     period = _period_or_400(html=True)
-    found = analytics.tables(stats_for(period)).get(name)
+    found = stats.tables(stats_for(period)).get(name)
     if found is None:
         abort(404, description=f"There is no table called {name!r}.")
     headers, rows = found
@@ -80,7 +81,7 @@ def stats_api():
 
 
 def init_app(app) -> None:
-    from kb import protect
+    from kb.web import protect
 
     app.register_blueprint(bp)
     protect.limit_blueprint(app, api_bp)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from kb import feedback
-from kb.capacity import ranking_slot
-from kb.indexes import get_build, get_encoder, get_searcher
+from kb.index.serving import get_build, get_encoder, get_searcher
+from kb.query import boosts
+from kb.query.capacity import ranking_slot
 from search import fulltext
 from suggest import engine
 
@@ -60,7 +60,7 @@ def run_suggest(
         shed: refuse (rather than queue) when this process is at capacity (False for agents).
 
     Raises:
-        kb.capacity.Busy: ``shed`` and this process already ranks and queues as many requests as it may.
+        kb.query.capacity.Busy: ``shed`` and this process already ranks and queues as many requests as it may.
     """
     config = current_app.config
     build = get_build()
@@ -79,7 +79,7 @@ def run_suggest(
             min_score=config["SUGGEST_MIN_SCORE"],
             include_internal=include_internal,
             exclude=frozenset(exclude),
-            feedback=feedback.current(current_app._get_current_object(), encoder),
+            feedback=boosts.current(current_app._get_current_object(), encoder),
         )
         return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from kb import auth, inbox, tickets
+from kb import auth
+from kb.desk import inbox, tickets
 from kb.errors import APIError
-from suggest.api import MAX_SUGGEST_LIMIT, MAX_TEXT, MAX_URL, field, int_arg, json_body
+from kb.web.api.public import MAX_SUGGEST_LIMIT, MAX_TEXT, MAX_URL, field, int_arg, json_body
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
 

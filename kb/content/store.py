@@ -10,8 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from kb.articles import Category
-from kb.content import CONTENT_GROUPS, OUTLINE_FIELDS, Page, asset_audiences, content_from_dict
+from kb.content.articles import Category
+from kb.content.pages import CONTENT_GROUPS, OUTLINE_FIELDS, Page, asset_audiences, content_from_dict
 
 
 @dataclass

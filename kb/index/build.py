@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import Problem
-from kb.content import compile_articles
+from kb.content.articles import Problem
+from kb.content.pages import compile_articles
+from kb.content.store import Site
 from kb.errors import KBError
-from kb.site import Site
 from search import fulltext, lexical, semantic
 from search.documents import SectionDoc, section_docs
 

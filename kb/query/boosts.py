@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import sqlalchemy as sa
 
-from kb.analytics import latest_votes, normalize_query
+from kb.analytics.stats import latest_votes, normalize_query
 from kb.db import events
 
 MIN_CLICKS = 3  # a pattern, not an accident

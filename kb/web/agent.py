@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from kb import auth, events, inbox, tickets
-from kb.indexes import get_build
-from kb.meta import base_url
+from kb import auth
+from kb.analytics import events
+from kb.desk import inbox, tickets
+from kb.index.serving import get_build
+from kb.web.site_files import base_url
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 MAX_SEARCH = 200
@@ -120,7 +122,7 @@ def mark_resolved(ticket_id: int):
 
 
 def init_app(app) -> None:
-    from kb import protect
+    from kb.web import protect
 
     app.register_blueprint(bp)
     protect.limit_sign_in(app, "agent.sign_in_post")

@@ -20,8 +20,8 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from kb.articles import Article
-from kb.sanitize import clean_html
+from kb.content.articles import Article
+from kb.content.sanitize import clean_html
 
 ASSETS_PREFIX = "/assets/"
 ARTICLE_PREFIX = "/articles/"

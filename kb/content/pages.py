@@ -1,4 +1,4 @@
-"""Compile a loaded :class:`~kb.articles.Library` into pages: rendered, linked and checked.
+"""Compile a loaded :class:`~kb.content.articles.Library` into pages: rendered, linked and checked.
 
 This is the step ``kb check`` and ``kb index`` share: render every article, then verify every internal link,
 ``#anchor``, image and ``related`` slug against the whole set, collecting all problems at once.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.articles import (
+from kb.content.articles import (
     Article,
     Library,
     Problem,
@@ -21,7 +21,7 @@ from kb.articles import (
     resolve_inside,
     source_hash,
 )
-from kb.render import Reference, Rendered, Section, render_article
+from kb.content.render import Reference, Rendered, Section, render_article
 
 
 @dataclass

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from kb import events
+from kb.analytics import events
 from kb.db import get_engine, tickets
-from kb.suggesting import Suggestion, run_suggest
-from kb.tickets import MAX_ID
+from kb.desk.tickets import MAX_ID
+from kb.query.suggest import Suggestion, run_suggest
 
 STATUSES = ("open", "answered", "closed")
 PER_PAGE = 25

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from flask import current_app, g
 
-from kb.build import SCHEMA_VERSION, current_build_dir, index_root, read_manifest
+from kb.content.store import Site
 from kb.errors import IndexNotBuiltError
-from kb.site import Site
+from kb.index.build import SCHEMA_VERSION, current_build_dir, index_root, read_manifest
 from search import fulltext, lexical, semantic
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,11 @@ import hmac
 import bleach
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from kb import auth, inbox
+from kb import auth
+from kb.desk import inbox
 from kb.errors import APIError
-from kb.meta import base_url
-from suggest.api import json_body
+from kb.web.api.public import json_body
+from kb.web.site_files import base_url
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 HELPSCOUT_LIMIT = 5
@@ -70,7 +71,7 @@ def helpscout():
 
 
 def _pages():
-    from kb.indexes import get_build
+    from kb.index.serving import get_build
 
     return get_build().site.pages
 
@@ -112,7 +113,7 @@ def webhook():
         _check_signature("X-KB-Signature", webhook_signature, "WEBHOOK_SECRET")
     body = json_body()
     ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else body
-    from suggest.agent_api import read_ticket
+    from kb.web.api.agent import read_ticket
 
     fields = read_ticket(_normalized(ticket))
     suggestions, shown = inbox.suggest_for_customer(**fields)

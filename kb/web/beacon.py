@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 bp = Blueprint("beacon", __name__)
-SCRIPT = Path(__file__).parent / "static" / "beacon.js"
 MAX_AGE = 3600
 
 
 @bp.get("/beacon.js")
 def script():
-    body = SCRIPT.read_bytes()  # small, and read each time so that an upgrade needs no restart
+    # small, and read each time so that an upgrade needs no restart
+    body = (Path(current_app.static_folder) / "beacon.js").read_bytes()
     response = Response(body, mimetype="application/javascript")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.cache_control.public = True

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from kb.capacity import ranking_slot
-from kb.indexes import get_build, get_encoder, get_searcher
+from kb.index.serving import get_build, get_encoder, get_searcher
+from kb.query.capacity import ranking_slot
 from search import fulltext, hybrid
 
 MAX_RESULTS = 50
@@ -72,7 +72,7 @@ def run_search(
     """Ranked, presented results for ``query``.
 
     Raises:
-        kb.capacity.Busy: this process already ranks and queues as many requests as it may.
+        kb.query.capacity.Busy: this process already ranks and queues as many requests as it may.
     """
     build = get_build()
     mode = mode or current_app.config["SEARCH_MODE"]

@@ -1,0 +1,3 @@
+"""The web face: help-center pages, contact form, agent and admin pages, beacon, site files, security."""
+
+from __future__ import annotations
