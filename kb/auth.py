@@ -20,7 +20,7 @@ from flask_login import LoginManager, UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.db import agents, api_tokens, get_engine
-from kb.errors import APIError
+from kb.errors import AccountError, APIError
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 10
@@ -28,10 +28,6 @@ MIN_TOKEN = 16
 LAST_USED_EVERY = dt.timedelta(minutes=5)
 # Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("kb-dummy-password")
-
-
-class AccountError(ValueError):
-    """A bad account or token request, said so that the CLI can show it as is."""
 
 
 @dataclass

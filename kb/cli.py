@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
+
+from kb.errors import KBError
 
 
 def _articles_option(f):
@@ -424,6 +427,31 @@ COMMANDS = (
 )
 
 
+def _errors_as_click(command: click.Command) -> click.Command:
+    """Make ``command`` (and a group's subcommands) print kb's own errors as one clean line, exit code 1."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _errors_as_click(sub)
+    if command.callback is None or getattr(command.callback, "_kb_errors", False):
+        return command
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except KBError as e:
+            raise click.ClickException(e.message) from e
+
+    run._kb_errors = True  # type: ignore[attr-defined]
+    command.callback = run
+    return command
+
+
+for _command in COMMANDS:
+    _errors_as_click(_command)
+
+
 def init_app(app) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
@@ -432,7 +460,10 @@ def init_app(app) -> None:
 def _create_app():
     from kb import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except KBError as e:
+        raise click.ClickException(e.message) from e
 
 
 cli = click.Group(

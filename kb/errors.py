@@ -1,14 +1,22 @@
-"""kb's exception tree. Every message says what went wrong and, where it can, how to fix it."""
+"""kb's exception tree: every exception kb raises, in one place. Every message says what went wrong and, where it
+can, how to fix it.
+
+Plain exceptions, so that any layer may raise them without importing click or Flask: the CLI prints a
+:class:`KBError` as a clean one-line error (``kb.cli``), and the web layer turns :class:`APIError` into the one
+JSON error shape (``kb.web.errors``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import click
 
+class KBError(Exception):
+    """Base class of the errors a person running kb can fix; ``message`` says how."""
 
-class KBError(click.ClickException):
-    """Base class: the CLI prints these as clean one-line errors (exit code 1)."""
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class ConfigError(KBError):
@@ -20,17 +28,6 @@ class ConfigError(KBError):
         super().__init__(f"Aborted with {len(self.problems)} configuration error(s):\n{lines}")
 
 
-class ArticleError(KBError):
-    """An article file cannot be used: ``path``, ``line`` (1-based, or None) and ``reason``."""
-
-    def __init__(self, path: Path | str, reason: str, line: int | None = None):
-        self.path = Path(path)
-        self.reason = reason
-        self.line = line
-        where = f"{self.path}:{line}" if line else str(self.path)
-        super().__init__(f"{where}: {reason}")
-
-
 class IndexNotBuiltError(KBError):
     """No usable index in ``index_dir``: missing, or built by an incompatible kb version."""
 
@@ -38,6 +35,14 @@ class IndexNotBuiltError(KBError):
         self.index_dir = Path(index_dir)
         self.reason = reason
         super().__init__(f"Search index in {self.index_dir} is not usable ({reason}). Run `kb index` to build it.")
+
+
+class ModelUnavailableError(KBError):
+    """The embedding model cannot be loaded; kb keeps working with full-text search alone."""
+
+
+class AccountError(KBError, ValueError):
+    """A bad account or token request, said so that the CLI can show it as is."""
 
 
 class APIError(Exception):
@@ -52,3 +57,23 @@ class APIError(Exception):
 
     def to_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message}}
+
+
+class TicketInvalid(ValueError):
+    """The fields of a ticket that are wrong, each with why: ``{"email": "is not an e-mail address"}``."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("; ".join(f"`{k}` {v}" for k, v in problems.items()))
+
+
+class InboxError(ValueError):
+    """A change to a ticket that cannot be made (unknown status, unknown article)."""
+
+
+class EventInvalid(ValueError):
+    """An analytics event a browser sent that kb does not record: what is wrong with it."""
+
+
+class PeriodError(ValueError):
+    """A dashboard period that cannot be used (a bad date, the wrong order, too long)."""

@@ -20,16 +20,12 @@ from typing import Protocol
 import numpy as np
 import orjson
 
-from kb.errors import KBError
+from kb.errors import ModelUnavailableError
 from search.documents import SectionDoc
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BATCH_SIZE = 64
-
-
-class ModelUnavailableError(KBError):
-    """The embedding model cannot be loaded; kb keeps working with full-text search alone."""
 
 
 class Encoder(Protocol):

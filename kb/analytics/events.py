@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from kb.db import daily_salts, events
+from kb.errors import EventInvalid
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +267,6 @@ def count(type_: str, **where) -> int:
 
 CLIENT_TYPES = ("search", "search_click", "suggestion_shown", "suggestion_clicked")
 MAX_CLIENT_EVENTS = 20
-
-
-class EventInvalid(ValueError):
-    pass
 
 
 def record_client_events(payload) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from kb.db import events
+from kb.errors import PeriodError
 
 TOP = 20
 POSITIONS = 10
@@ -45,10 +46,6 @@ class Period:
     @property
     def days(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-
-class PeriodError(ValueError):
-    pass
 
 
 MAX_DAYS = 3 * 366

@@ -10,15 +10,12 @@ import sqlalchemy as sa
 from kb.analytics import events
 from kb.db import get_engine, tickets
 from kb.desk.tickets import MAX_ID
+from kb.errors import InboxError
 from kb.query.suggest import Suggestion, run_suggest
 
 STATUSES = ("open", "answered", "closed")
 PER_PAGE = 25
 SHOWN_LOOKBACK = dt.timedelta(days=90)
-
-
-class InboxError(ValueError):
-    """A change to a ticket that cannot be made (unknown status, unknown article)."""
 
 
 @dataclass

@@ -13,18 +13,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from kb.db import get_engine, outbox, tickets
+from kb.errors import TicketInvalid
 
 SOURCES = ("contact_form", "beacon", "api")
 LIMITS = {"name": 200, "email": 320, "subject": 300, "message": 20_000, "url": 2048}
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class TicketInvalid(ValueError):
-    """The fields that are wrong, each with why: ``{"email": "is not an e-mail address"}``."""
-
-    def __init__(self, problems: dict[str, str]):
-        self.problems = problems
-        super().__init__("; ".join(f"`{k}` {v}" for k, v in problems.items()))
 
 
 @dataclass
