@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 run: setup  ## Build the index of the shipped articles and serve the help center on http://$(HOST):$(PORT)
+	$(VENV)/bin/kb db upgrade
 	$(VENV)/bin/kb index
 	$(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kb import create_app
 from kb.analytics import events, stats
+from kb.cli import upgrade_database
 from kb.db import events as events_table
 from kb.index.build import build_index
 
@@ -85,6 +86,8 @@ def main() -> None:
                 "SECRET_KEY": "bench",
             }
         )
+        with app.app_context():
+            upgrade_database(app)
         engine = app.extensions["kb"]["engine"]
         with engine.begin() as conn:
             conn.execute(events_table.delete())

@@ -22,6 +22,7 @@ import numpy as np
 
 from kb import create_app
 from kb.analytics import events
+from kb.cli import upgrade_database
 from kb.content.store import Site
 from kb.index.build import build_index, current_build_dir, index_root
 from search import semantic
@@ -80,6 +81,8 @@ def main() -> None:
         app = create_app(
             {"ARTICLES_DIR": str(args.folder), "DATA_DIR": data, "SECRET_KEY": "bench", "RATE_LIMIT": "off"}
         )
+        with app.app_context():
+            upgrade_database(app)
         client = app.test_client()
         modes = ("fulltext", "semantic", "hybrid")
         queries = sample_queries(build_dir, args.queries * len(modes))

@@ -292,5 +292,4 @@ def init_app(app) -> None:
     manager.user_loader(load_agent)
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default is None: sent on cross-site requests
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    sync_config_agents(app.config, app.extensions["kb"]["engine"])
     app.context_processor(lambda: {"is_agent": is_agent()})

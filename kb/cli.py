@@ -53,6 +53,7 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
     from kb.index.serving import EncoderHolder
 
     config = current_app.config
+    upgrade_database(current_app)
     holder = EncoderHolder(config, for_documents=True)
     encoder = holder.get()
     if holder.enabled and encoder is None:
@@ -237,11 +238,36 @@ def serve_command(host: str, port: int, dev: bool, workers: int | None) -> None:
     from kb import serve
 
     app = current_app._get_current_object()
+    upgrade_database(app)
     serve.ensure_index(app)
     if dev:
         serve.run_dev(app, host, port)
     else:
         serve.run_gunicorn(host, port, workers)
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database: its schema and the accounts declared in settings."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade_command() -> None:
+    """Create or migrate the schema to this kb version and write the KB_AGENTS accounts (idempotent)."""
+    upgrade_database(current_app)
+    url = current_app.extensions["kb"]["engine"].url.render_as_string(hide_password=True)
+    click.echo(f"Database {url} is up to date.")
+
+
+def upgrade_database(app) -> None:
+    """Bring the schema up to date and make the ``KB_AGENTS`` accounts exist: what ``kb serve`` and ``kb index``
+    do before anything else, and ``make run`` on a fresh install."""
+    from kb import auth, db
+
+    engine = app.extensions["kb"]["engine"]
+    db.migrate(engine)
+    auth.sync_config_agents(app.config, engine)
 
 
 @click.group("agents")
@@ -421,6 +447,7 @@ COMMANDS = (
     eval_command,
     outbox_command,
     serve_command,
+    db_group,
     agents_group,
     tokens_group,
     analytics_group,

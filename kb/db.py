@@ -126,9 +126,7 @@ def make_engine(config) -> sa.Engine:
             "keepalives_count": 2,
             "tcp_user_timeout": 10_000,
         }
-    engine = sa.create_engine(url, **options)
-    migrate(engine)
-    return engine
+    return sa.create_engine(url, **options)
 
 
 def alembic_config(connection=None):
@@ -160,6 +158,8 @@ FIRST_REVISION = "0001"
 
 
 def init_app(app) -> None:
+    """Connect (lazily: no query runs here). The schema is brought up to date by ``kb db upgrade``, which
+    ``kb serve`` and ``kb index`` run first."""
     app.extensions.setdefault("kb", {})["engine"] = make_engine(app.config)
 
 

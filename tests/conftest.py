@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from kb import create_app
+from kb.cli import upgrade_database
 from kb.index.build import build_index
 
 TESTS = Path(__file__).parent
@@ -75,9 +76,17 @@ def built_data_dir(tmp_path_factory) -> Path:
     return data_dir
 
 
+def make_app(config: dict):
+    """The app for ``config`` with its database ready, as `kb db upgrade` leaves it (the factory only wires)."""
+    app = create_app(config)
+    with app.app_context():
+        upgrade_database(app)
+    return app
+
+
 @pytest.fixture
 def app(built_data_dir, tmp_path):
-    return create_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"))
+    return make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"))
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from kb import auth, create_app
+from kb import auth
 from kb.db import agents, get_engine
-from tests.conftest import BOTH_DATABASES, csrf_token, make_config, shut_down
+from tests.conftest import BOTH_DATABASES, csrf_token, make_app, make_config, shut_down
 
 PASSWORD = "correct horse battery"
 TOKEN = "tok-agent-0123456789abcdef"
@@ -30,7 +30,7 @@ INVOICE_TICKET = {
 
 @pytest.fixture
 def agent_app(built_data_dir, some_database_url):
-    app = create_app(
+    app = make_app(
         make_config(
             built_data_dir,
             DATABASE_URL=some_database_url,
@@ -202,7 +202,7 @@ def test_changing_a_password_or_removing_an_agent_ends_their_sessions(agent_app,
 
 
 def test_sign_in_is_rate_limited(built_data_dir, tmp_path):
-    app = create_app(
+    app = make_app(
         make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.db'}", RATE_LIMIT="100/minute")
     )
     client = app.test_client()
@@ -509,13 +509,13 @@ def test_agents_cli(agent_app):
 
 
 def test_agents_declared_in_configuration_can_sign_in(built_data_dir, tmp_path):
-    runner = create_app(make_config(built_data_dir, DATABASE_URL="sqlite://")).test_cli_runner()
+    runner = make_app(make_config(built_data_dir, DATABASE_URL="sqlite://")).test_cli_runner()
     hashed = runner.invoke(args=["agents", "hash", "--password-stdin"], input=PASSWORD + "\n").output.strip()
     url = f"sqlite:///{tmp_path / 'kb.db'}"
-    app = create_app(make_config(built_data_dir, DATABASE_URL=url, AGENTS=f"lee@example.com={hashed}"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=url, AGENTS=f"lee@example.com={hashed}"))
     client = app.test_client()
     assert sign_in(client, "lee@example.com", PASSWORD).status_code == 303
-    dropped = create_app(make_config(built_data_dir, DATABASE_URL=url, AGENTS=""))
+    dropped = make_app(make_config(built_data_dir, DATABASE_URL=url, AGENTS=""))
     assert sign_in(dropped.test_client(), "lee@example.com", PASSWORD).status_code == 401
 
 
@@ -532,4 +532,4 @@ def test_bad_account_settings_stop_start_up(built_data_dir, setting, message):
     from kb.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
-        create_app(make_config(built_data_dir, DATABASE_URL="sqlite://", **setting))
+        make_app(make_config(built_data_dir, DATABASE_URL="sqlite://", **setting))

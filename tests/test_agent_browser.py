@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from kb import auth, create_app
+from kb import auth
 from kb.desk import tickets
-from tests.conftest import LiveServer, make_config, shut_down
+from tests.conftest import LiveServer, make_app, make_config, shut_down
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def app(built_data_dir, tmp_path, host):
     config = make_config(
         built_data_dir, BEACON_ORIGINS=host.origin, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     )
-    app = create_app(config)
+    app = make_app(config)
     with app.app_context():
         auth.add_agent(AGENT_EMAIL, AGENT_PASSWORD, name="Grace Hopper")
     yield app

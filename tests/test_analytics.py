@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from kb import auth, create_app
+from kb import auth
 from kb.analytics import events, stats
 from kb.db import daily_salts, get_engine
 from kb.db import events as events_table
-from tests.conftest import FakeEncoder, csrf_token, make_config, shut_down
+from tests.conftest import FakeEncoder, csrf_token, make_app, make_config, shut_down
 
 PASSWORD = "correct horse battery"
 ADMIN_TOKEN = "tok-admin-0123456789abcdef"
@@ -21,7 +21,7 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/53
 
 @pytest.fixture
 def stats_app(built_data_dir, database_url):
-    app = create_app(
+    app = make_app(
         make_config(built_data_dir, DATABASE_URL=database_url, ADMIN_TOKEN=ADMIN_TOKEN, AGENT_TOKENS=AGENT_TOKEN)
     )
     with app.app_context():
@@ -485,7 +485,7 @@ def test_no_boost_for_few_clicks_or_unhelpful_articles(stats_app, client):
 
 
 def test_ranking_feedback_can_be_turned_off(built_data_dir, tmp_path):
-    app = create_app(
+    app = make_app(
         make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.db'}", RANKING_FEEDBACK="off")
     )
     slug = suggest(app.test_client(), "password invoices")[0]["slug"]

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from kb import auth, create_app
+from kb import auth
 from kb.analytics import events
 from kb.db import events as events_table
 from kb.desk import tickets
-from tests.conftest import LiveServer, make_config, shut_down
+from tests.conftest import LiveServer, make_app, make_config, shut_down
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def app(built_data_dir, tmp_path, host):
     config = make_config(
         built_data_dir, BEACON_ORIGINS=host.origin, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     )
-    app = create_app(config)
+    app = make_app(config)
     with app.app_context():
         auth.add_agent(ADMIN_EMAIL, ADMIN_PASSWORD, name="Ada Admin", role="admin")
     yield app

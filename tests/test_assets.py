@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kb import auth, create_app
+from kb import auth
 from kb.content.pages import compile_articles
 from kb.index.build import build_index
-from tests.conftest import FakeEncoder, csrf_token, make_config, shut_down
+from tests.conftest import FakeEncoder, csrf_token, make_app, make_config, shut_down
 
 PASSWORD = "correct horse battery"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 16
@@ -62,7 +62,7 @@ def articles(tmp_path, secret) -> Path:
 def assets_app(articles, tmp_path):
     data_dir = tmp_path / "data-index"
     build_index(articles, data_dir, encoder=FakeEncoder())
-    app = create_app(
+    app = make_app(
         make_config(data_dir, ARTICLES_DIR=str(articles), DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}")
     )
     with app.app_context():

@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 
-from kb import create_app
 from kb.config import PROJECT_ROOT
-from tests.conftest import make_config
+from tests.conftest import make_app, make_config
 
 SCRIPT = PROJECT_ROOT / "kb" / "static" / "beacon.js"
 
@@ -55,7 +54,7 @@ def test_beacon_is_small(client):
 
 def test_beacon_is_outside_the_api_rate_limit(built_data_dir, tmp_path):
     """A public static script, cached by browsers: the API's per-client limit does not apply to it."""
-    app = create_app(make_config(built_data_dir, RATE_LIMIT="2/minute", DATABASE_URL=f"sqlite:///{tmp_path / 'db'}"))
+    app = make_app(make_config(built_data_dir, RATE_LIMIT="2/minute", DATABASE_URL=f"sqlite:///{tmp_path / 'db'}"))
     client = app.test_client()
     assert [client.get("/beacon.js").status_code for _ in range(4)] == [200] * 4
     assert [client.get("/api/v1/search?q=x").status_code for _ in range(3)] == [200, 200, 429]  # the API's is on

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from kb import create_app
 from kb.desk import outbox, tickets
-from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_config
+from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_app, make_config
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +69,7 @@ def app(built_data_dir, tmp_path_factory, host, webhook):
     config = make_config(
         built_data_dir, BEACON_ORIGINS=host.origin, TICKET_WEBHOOK_URL=webhook.url, DATABASE_URL=f"sqlite:///{database}"
     )
-    app = create_app(config)
+    app = make_app(config)
     yield app
     app.extensions["kb"]["engine"].dispose()
 

@@ -4,10 +4,9 @@ import threading
 
 import pytest
 
-from kb import create_app
 from kb.index import serving
 from kb.index.build import build_index, current_build_dir, index_root
-from tests.conftest import FakeEncoder, make_config
+from tests.conftest import FakeEncoder, make_app, make_config
 
 
 class CountingEncoder(FakeEncoder):
@@ -30,7 +29,7 @@ def fresh(articles_copy, tmp_path, monkeypatch):
     monkeypatch.setattr(serving, "CHECK_INTERVAL", 0.0)
     data_dir = tmp_path / "data"
     build_index(articles_copy, data_dir, encoder=FakeEncoder())
-    app = create_app(make_config(data_dir, ARTICLES_DIR=str(articles_copy)))
+    app = make_app(make_config(data_dir, ARTICLES_DIR=str(articles_copy)))
     return articles_copy, data_dir, app
 
 
@@ -198,7 +197,7 @@ def test_a_full_disk_during_kb_index_keeps_the_old_index_serving(articles_copy, 
     ):
         pytest.skip("mounting a small tmpfs needs root")
     try:
-        app = create_app(
+        app = make_app(
             make_config(data_dir, ARTICLES_DIR=str(articles_copy), DATABASE_URL=f"sqlite:///{tmp_path / 'kb.db'}")
         )
         runner = app.test_cli_runner()
@@ -224,7 +223,7 @@ def test_kb_serve_rebuilds_an_index_that_an_older_kb_built(tmp_path):
     from kb.index.build import SCHEMA_VERSION, read_manifest
     from tests.conftest import ARTICLES
 
-    app = create_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))
+    app = make_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))
     build_index(ARTICLES, tmp_path / "data", encoder=FakeEncoder())
     root = index_root(tmp_path / "data")
     first = current_build_dir(root)

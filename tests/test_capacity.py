@@ -7,10 +7,9 @@ import time
 
 import pytest
 
-from kb import create_app
 from kb.query.capacity import Busy, Gate
 from kb.serve import SPARE_THREADS, worker_threads
-from tests.conftest import AtCapacity, HeldSlot, make_config
+from tests.conftest import AtCapacity, HeldSlot, make_app, make_config
 
 
 def test_requests_beyond_the_slots_wait_and_beyond_the_queue_are_refused_at_once():
@@ -62,7 +61,7 @@ def test_a_slot_is_given_back_when_the_work_fails():
 @pytest.fixture
 def busy_app(built_data_dir, tmp_path):
     """An app whose only ranking slot is taken and whose waiting line has no place."""
-    app = create_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}"))
     with AtCapacity(app):
         yield app
 
@@ -108,7 +107,7 @@ def test_pages_and_tickets_are_not_held_back_by_a_full_ranking_queue(busy_app):
 
 def test_agent_suggestions_wait_for_a_slot_instead_of_being_refused(built_data_dir, tmp_path):
     token = "agent-token-0123456789"
-    app = create_app(
+    app = make_app(
         make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", AGENT_TOKENS=token)
     )
     with AtCapacity(app) as busy:
@@ -126,7 +125,7 @@ def test_capacity_settings_are_checked(built_data_dir):
     from kb.errors import ConfigError
 
     with pytest.raises(ConfigError) as error:
-        create_app(make_config(built_data_dir, SEARCH_CONCURRENCY=0, SEARCH_QUEUE=-1))
+        make_app(make_config(built_data_dir, SEARCH_CONCURRENCY=0, SEARCH_QUEUE=-1))
     assert "KB_SEARCH_CONCURRENCY" in str(error.value) and "KB_SEARCH_QUEUE" in str(error.value)
 
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from kb import auth, create_app
-from tests.conftest import make_config
+from kb import auth
+from tests.conftest import make_app, make_config
 from tests.test_sanitize import assert_safe, render_body
 
 AGENT = "tok-fuzz-agent-0123456789"
@@ -24,7 +24,7 @@ ADMIN = "tok-fuzz-admin-0123456789"
 @pytest.fixture(scope="module")
 def fuzz_app(built_data_dir, tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'kb.sqlite3'}"
-    app = create_app(make_config(built_data_dir, DATABASE_URL=url, AGENT_TOKENS=AGENT, ADMIN_TOKEN=ADMIN))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=url, AGENT_TOKENS=AGENT, ADMIN_TOKEN=ADMIN))
     with app.app_context():
         auth.add_agent("fuzz@example.com", "a long fuzzing password")
     return app

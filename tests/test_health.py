@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from kb import create_app
 from search.semantic import ModelUnavailableError
-from tests.conftest import FakeEncoder, make_config
+from tests.conftest import FakeEncoder, make_app, make_config
 
 
 def ready(client, timeout: float = 5.0):
@@ -26,7 +25,7 @@ def test_ready_once_the_index_and_the_model_are_loaded(built_data_dir, tmp_path)
         release.wait(5)
         return FakeEncoder()
 
-    app = create_app(make_config(built_data_dir, ENCODER_FACTORY=slow_model, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=slow_model, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
     client = app.test_client()
     first = client.get("/readyz")
     assert first.status_code == 503 and first.headers["Cache-Control"] == "no-store"
@@ -43,21 +42,21 @@ def test_a_model_that_cannot_load_is_ready_degraded(built_data_dir, tmp_path):
     def broken():
         raise ModelUnavailableError("no model here")
 
-    app = create_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
     response = ready(app.test_client())
     assert response.status_code == 200
     assert response.get_json()["checks"]["model"] == {"ok": True, "state": "degraded", "error": "no model here"}
 
 
 def test_not_ready_without_an_index(tmp_path):
-    app = create_app(make_config(tmp_path / "empty", DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(tmp_path / "empty", DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and response.get_json()["checks"]["index"]["ok"] is False
     assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_not_ready_when_the_database_is_unreachable(built_data_dir, tmp_path):
-    app = create_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
     ready(app.test_client())
     (tmp_path / "x.db").unlink()
     (tmp_path / "x.db").mkdir()  # a path that can no longer be opened as a database
@@ -85,7 +84,7 @@ def test_rate_limits_shared_through_redis(built_data_dir, tmp_path):
     config = make_config(
         built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", RATE_LIMIT="3/minute", REDIS_URL=url
     )
-    first, second = create_app(config), create_app(config)  # two workers, or two hosts
+    first, second = make_app(config), make_app(config)  # two workers, or two hosts
     address = {"REMOTE_ADDR": f"192.0.2.{uuid.uuid4().int % 250}"}
     statuses = [
         app.test_client().get("/api/v1/search?q=invoice", environ_base=address).status_code
@@ -96,8 +95,8 @@ def test_rate_limits_shared_through_redis(built_data_dir, tmp_path):
 
 def test_client_address_from_a_trusted_proxy_only(built_data_dir, tmp_path):
     config = make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", RATE_LIMIT="1/minute")
-    behind = create_app({**config, "PROXY_HOPS": 1}).test_client()
-    direct = create_app({**config, "DATABASE_URL": f"sqlite:///{tmp_path}/y.db"}).test_client()
+    behind = make_app({**config, "PROXY_HOPS": 1}).test_client()
+    direct = make_app({**config, "DATABASE_URL": f"sqlite:///{tmp_path}/y.db"}).test_client()
     for n in (1, 2):  # through the proxy: two customers, two limits
         headers = {"X-Forwarded-For": f"198.51.100.{n}"}
         assert behind.get("/api/v1/search?q=invoice", headers=headers).status_code == 200
@@ -107,7 +106,7 @@ def test_client_address_from_a_trusted_proxy_only(built_data_dir, tmp_path):
 
 
 def test_sessions_use_secure_cookies_on_https(built_data_dir, tmp_path):
-    app = create_app(
+    app = make_app(
         make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", BASE_URL="https://help.example.com")
     )
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]

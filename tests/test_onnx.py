@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import create_app
 from kb.index.build import build_index, export_query_model
 from search import onnx
-from tests.conftest import ARTICLES, make_config
+from tests.conftest import ARTICLES, make_app, make_config
 
 pytestmark = pytest.mark.slow
 QUERIES = ["How do I reset my password?", "download last month's invoice as a PDF", "two factor codes rejected"]
@@ -51,7 +50,10 @@ def test_serving_uses_the_export_without_importing_torch(exported_dir):
     script = (
         "import sys, json\n"
         "from kb import create_app\n"
-        "client = create_app().test_client()\n"
+        "from kb.cli import upgrade_database\n"
+        "app = create_app()\n"
+        "with app.app_context(): upgrade_database(app)\n"
+        "client = app.test_client()\n"
         "answer = client.post('/api/v1/suggest', json={'text': 'I forgot my password and the link expired'})\n"
         "print(json.dumps({'slugs': [s['slug'] for s in answer.get_json()['suggestions']],\n"
         "    'encoder': client.get('/healthz').get_json()['semantic']['encoder'],\n"
@@ -72,7 +74,7 @@ def test_serving_uses_the_export_without_importing_torch(exported_dir):
 
 
 def encoder_kind(data_dir, **settings) -> str:
-    app = create_app(
+    app = make_app(
         make_config(
             data_dir, DATABASE_URL="sqlite://", ENCODER_FACTORY=None, EMBEDDING_MODEL="all-MiniLM-L6-v2", **settings
         )

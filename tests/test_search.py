@@ -8,7 +8,7 @@ import pytest
 from search import fulltext
 from search.hybrid import best_per_article, reciprocal_rank_fusion
 from search.semantic import ModelUnavailableError, top_k
-from tests.conftest import make_config
+from tests.conftest import make_app, make_config
 
 HOSTILE = [
     '"unbalanced quote',
@@ -151,12 +151,11 @@ def test_snippet_of_a_long_section_is_bounded():
 
 
 def test_model_that_cannot_load_degrades_to_fulltext(built_data_dir, tmp_path):
-    from kb import create_app
 
     def broken():
         raise ModelUnavailableError("no model here")
 
-    app = create_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
     client = app.test_client()
     payload = client.get("/api/v1/search?q=invoice").get_json()
     assert payload["mode"] == "fulltext" and payload["results"][0]["slug"] == "invoices"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import create_app
 from kb.config import defaults
 from kb.index.build import build_index
 from search import semantic
-from tests.conftest import ARTICLES, make_config
+from tests.conftest import ARTICLES, make_app, make_config
 
 pytestmark = pytest.mark.slow
 PARAPHRASE = "unable to access my profile"
@@ -19,7 +18,7 @@ PARAPHRASE = "unable to access my profile"
 def real_client(real_encoder, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("real")
     build_index(ARTICLES, data_dir, encoder=real_encoder)
-    app = create_app(
+    app = make_app(
         make_config(
             data_dir,
             EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
@@ -85,7 +84,7 @@ def shipped_client(real_encoder, tmp_path_factory):
         SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
         DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
     )
-    return create_app(config).test_client()
+    return make_app(config).test_client()
 
 
 @pytest.mark.parametrize(

@@ -79,10 +79,9 @@ def test_bad_requests_get_a_json_error(client, kwargs, status, code):
 
 
 def test_cors_allows_listed_origins_only(built_data_dir, tmp_path):
-    from kb import create_app
-    from tests.conftest import make_config
+    from tests.conftest import make_app, make_config
 
-    app = create_app(
+    app = make_app(
         make_config(
             built_data_dir, BEACON_ORIGINS="https://shop.example.com", DATABASE_URL=f"sqlite:///{tmp_path}/x.db"
         )

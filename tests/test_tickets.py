@@ -6,15 +6,14 @@ import time
 
 import pytest
 
-from kb import create_app
 from kb.db import get_engine
 from kb.desk import outbox, tickets
-from tests.conftest import csrf_token, make_config, shut_down
+from tests.conftest import csrf_token, make_app, make_config, shut_down
 
 
 @pytest.fixture
 def ticket_app(database_url, built_data_dir, receiver):
-    app = create_app(make_config(built_data_dir, DATABASE_URL=database_url, TICKET_WEBHOOK_URL=receiver.url))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=database_url, TICKET_WEBHOOK_URL=receiver.url))
     yield app
     shut_down(app)
 
@@ -128,7 +127,7 @@ def test_smtp_delivery(built_data_dir, tmp_path):
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        app = create_app(
+        app = make_app(
             make_config(
                 built_data_dir,
                 DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}",
