@@ -26,6 +26,7 @@ from kb.analytics import events, stats
 from kb.cli import upgrade_database
 from kb.db import events as events_table
 from kb.index.build import build_index
+from kb.state import state_of
 
 ARTICLES = Path(__file__).resolve().parent.parent / "tests" / "articles"
 CUSTOMER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
@@ -88,7 +89,7 @@ def main() -> None:
         )
         with app.app_context():
             upgrade_database(app)
-        engine = app.extensions["kb"]["engine"]
+        engine = state_of(app).engine
         with engine.begin() as conn:
             conn.execute(events_table.delete())
         client = app.test_client()

@@ -24,7 +24,8 @@ from kb import create_app
 from kb.analytics import events
 from kb.cli import upgrade_database
 from kb.content.store import Site
-from kb.index.build import build_index, current_build_dir, index_root
+from kb.index.build import build_index
+from kb.index.layout import current_build_dir, index_root
 from search import semantic
 
 

@@ -44,7 +44,8 @@ from search_latency import random_embeddings  # noqa: E402
 
 from kb.config import SHIPPED_ARTICLES  # noqa: E402
 from kb.content.store import Site  # noqa: E402
-from kb.index.build import build_index, current_build_dir, export_query_model, index_root  # noqa: E402
+from kb.index.build import build_index, export_query_model  # noqa: E402
+from kb.index.layout import current_build_dir, index_root
 from search import onnx, semantic  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{3,}")

@@ -1,4 +1,8 @@
-"""kb: a self-hosted knowledge base with suggested articles."""
+"""kb: a self-hosted knowledge base with suggested articles.
+
+``create_app`` wires the web app: settings, then each subsystem's ``init_app``, then every blueprint. Flask is
+imported inside it, so that ``import kb.content`` (and with it ``import search``) never loads the web stack.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,10 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from kb.config import PROJECT_ROOT, coerce_config, defaults, validate_config
-from kb.errors import ConfigError
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,12 @@ def create_app(config: dict | None = None) -> Flask:
     Args:
         config: settings that replace the instance config file and ``KB_*`` environment variables (tests).
     """
+    from flask import Flask
+
+    from kb.config import PROJECT_ROOT, coerce_config, defaults, validate_config
+    from kb.errors import ConfigError
+    from kb.state import State
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -50,18 +59,36 @@ def create_app(config: dict | None = None) -> Flask:
     from kb import auth, cli, db
     from kb.index import serving
     from kb.query import capacity
-    from kb.web import headers, help, protect
+    from kb.web import errors, security
 
+    app.extensions["kb"] = State()
     CSRFProtect(app)
-    headers.init_app(app)
-    protect.init_app(app)
+    security.init_app(app)
     serving.init_app(app)
     capacity.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
-    help.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every page and endpoint. The JSON API and the integrations are exempt from CSRF (no cookies, so no
+    ambient authority to forge) and rate limited; agent and admin pages are signed in, sign-in is limited."""
+    from kb.web import admin, agent, beacon, contact, help, integrations, security, site_files
+    from kb.web.api import admin as admin_api
+    from kb.web.api import agent as agent_api
+    from kb.web.api import public
+
+    for blueprint in (help.bp, beacon.bp, contact.bp, site_files.bp, agent.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    security.limit_sign_in(app, "agent.sign_in_post")
+    for blueprint in (public.bp, agent_api.bp, admin_api.bp, integrations.bp):
+        security.limit_blueprint(app, blueprint)
+        app.extensions["csrf"].exempt(blueprint)
+        app.register_blueprint(blueprint)
 
 
 def _local_secret_key(data_dir: Path) -> str:

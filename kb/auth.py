@@ -19,12 +19,12 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kb.config import config_tokens, normalize_email, parse_config_agents
 from kb.db import agents, api_tokens, get_engine
 from kb.errors import AccountError, APIError
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 10
-MIN_TOKEN = 16
 LAST_USED_EVERY = dt.timedelta(minutes=5)
 # Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("kb-dummy-password")
@@ -62,13 +62,6 @@ def check_password(password: str) -> None:
 
 def _agent(row) -> Agent:
     return Agent(row.id, row.email, row.name, row.role, row.password_hash)
-
-
-def normalize_email(email: str) -> str:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        raise AccountError(f"{email!r} is not an e-mail address")
-    return email
 
 
 def add_agent(
@@ -131,21 +124,6 @@ def authenticate(email: str, password: str) -> Agent | None:
     return _agent(row)
 
 
-def parse_config_agents(value: str) -> list[tuple[str, str]]:
-    """``KB_AGENTS``: comma-separated ``email=password-hash`` pairs (hashes from ``kb agents hash``)."""
-    pairs = []
-    for item in str(value or "").split(","):
-        if not item.strip():
-            continue
-        email, sep, password_hash = item.strip().partition("=")
-        if not sep or not password_hash.strip():
-            raise AccountError(f"{item.strip()!r} is not email=password-hash")
-        if not password_hash.strip().startswith(("scrypt:", "pbkdf2:")):
-            raise AccountError(f"the password of {email.strip()} is not a hash from `kb agents hash`")
-        pairs.append((normalize_email(email), password_hash.strip()))
-    return pairs
-
-
 def sync_config_agents(config, engine) -> None:
     """Make the accounts in ``KB_AGENTS`` exist with their hashes; drop config accounts no longer listed."""
     declared = parse_config_agents(config.get("AGENTS", ""))
@@ -191,15 +169,6 @@ def list_tokens(engine=None) -> list[dict]:
     with (engine or get_engine()).connect() as conn:
         rows = conn.execute(sa.select(api_tokens).order_by(api_tokens.c.name)).mappings().all()
     return [{k: v for k, v in row.items() if k != "token_hash"} for row in rows]
-
-
-def config_tokens(config) -> dict[str, str]:
-    """Tokens declared in configuration, each with its role."""
-    found = {t.strip(): "agent" for t in str(config.get("AGENT_TOKENS") or "").split(",") if t.strip()}
-    admin = str(config.get("ADMIN_TOKEN") or "").strip()
-    if admin:
-        found[admin] = "admin"
-    return found
 
 
 def token_role(token: str) -> str | None:

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from kb.errors import KBError
+from kb.state import state_of
 
 
 def _articles_option(f):
@@ -256,7 +257,7 @@ def db_group() -> None:
 def db_upgrade_command() -> None:
     """Create or migrate the schema to this kb version and write the KB_AGENTS accounts (idempotent)."""
     upgrade_database(current_app)
-    url = current_app.extensions["kb"]["engine"].url.render_as_string(hide_password=True)
+    url = state_of(current_app).engine.url.render_as_string(hide_password=True)
     click.echo(f"Database {url} is up to date.")
 
 
@@ -265,7 +266,7 @@ def upgrade_database(app) -> None:
     do before anything else, and ``make run`` on a fresh install."""
     from kb import auth, db
 
-    engine = app.extensions["kb"]["engine"]
+    engine = state_of(app).engine
     db.migrate(engine)
     auth.sync_config_agents(app.config, engine)
 
@@ -419,7 +420,7 @@ def analytics_purge_command(days: int | None, everything: bool, yes: bool) -> No
     if not yes:
         click.confirm(f"Remove {what}? This cannot be undone", abort=True)
     events.flush()
-    removed = events.purge(current_app.extensions["kb"]["engine"], older_than_days=None if everything else days)
+    removed = events.purge(state_of(current_app).engine, older_than_days=None if everything else days)
     click.echo(f"Removed {removed} event(s): {what}.")
 
 
@@ -430,13 +431,13 @@ def analytics_purge_command(days: int | None, everything: bool, yes: bool) -> No
 def analytics_stats_command(start: str | None, end: str | None) -> None:
     """Print the dashboard's figures for a period as JSON."""
     from kb.analytics import stats
-    from kb.web.admin import stats_for
+    from kb.errors import PeriodError
 
     try:
         period = stats.parse_period(start, end)
-    except stats.PeriodError as e:
+    except PeriodError as e:
         raise click.UsageError(str(e)) from None
-    click.echo(json.dumps(stats_for(period).to_dict(), indent=2))
+    click.echo(json.dumps(stats.current_stats(period).to_dict(), indent=2))
 
 
 COMMANDS = (

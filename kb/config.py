@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.errors import AccountError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = PROJECT_ROOT / "articles"
 SEARCH_MODES = ("hybrid", "fulltext", "semantic")
@@ -129,8 +131,6 @@ def validate_config(config: dict) -> list[str]:
 
 
 def _account_problems(config) -> list[str]:
-    from kb.auth import MIN_TOKEN, AccountError, config_tokens, parse_config_agents
-
     problems = []
     try:
         parse_config_agents(config["AGENTS"])
@@ -164,3 +164,39 @@ def _is_number_in(value, low, high, *, integer=False) -> bool:
     if integer and not float(value).is_integer():
         return False
     return low <= value <= high
+
+
+# Accounts and tokens declared in settings (kb.auth uses the same readers)
+
+MIN_TOKEN = 16
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def parse_config_agents(value: str) -> list[tuple[str, str]]:
+    """``KB_AGENTS``: comma-separated ``email=password-hash`` pairs (hashes from ``kb agents hash``)."""
+    pairs = []
+    for item in str(value or "").split(","):
+        if not item.strip():
+            continue
+        email, sep, password_hash = item.strip().partition("=")
+        if not sep or not password_hash.strip():
+            raise AccountError(f"{item.strip()!r} is not email=password-hash")
+        if not password_hash.strip().startswith(("scrypt:", "pbkdf2:")):
+            raise AccountError(f"the password of {email.strip()} is not a hash from `kb agents hash`")
+        pairs.append((normalize_email(email), password_hash.strip()))
+    return pairs
+
+
+def config_tokens(config) -> dict[str, str]:
+    """Tokens declared in configuration, each with its role."""
+    found = {t.strip(): "agent" for t in str(config.get("AGENT_TOKENS") or "").split(",") if t.strip()}
+    admin = str(config.get("ADMIN_TOKEN") or "").strip()
+    if admin:
+        found[admin] = "admin"
+    return found

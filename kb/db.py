@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from kb.state import state_of
+
 metadata = sa.MetaData()
 
 
@@ -160,8 +162,8 @@ FIRST_REVISION = "0001"
 def init_app(app) -> None:
     """Connect (lazily: no query runs here). The schema is brought up to date by ``kb db upgrade``, which
     ``kb serve`` and ``kb index`` run first."""
-    app.extensions.setdefault("kb", {})["engine"] = make_engine(app.config)
+    state_of(app).engine = make_engine(app.config)
 
 
 def get_engine() -> sa.Engine:
-    return current_app.extensions["kb"]["engine"]
+    return state_of(current_app).engine

@@ -48,15 +48,18 @@ class AccountError(KBError, ValueError):
 class APIError(Exception):
     """A client error in the JSON API, rendered as ``{"error": {"code", "message"}}``."""
 
-    def __init__(self, message: str, *, status: int = 400, code: str = "bad_request", headers=None):
+    def __init__(
+        self, message: str, *, status: int = 400, code: str = "bad_request", headers=None, details: dict | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.headers = dict(headers or {})
+        self.details = dict(details or {})  # more keys in the error object, e.g. each bad field of a ticket
 
     def to_dict(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message}}
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
 
 
 class TicketInvalid(ValueError):

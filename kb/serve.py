@@ -13,15 +13,10 @@ from pathlib import Path
 import click
 
 from kb import logs
-from kb.index.build import (
-    SCHEMA_VERSION,
-    build_index,
-    current_build_dir,
-    export_query_model,
-    index_root,
-    read_manifest,
-)
+from kb.index.build import build_index, export_query_model
+from kb.index.layout import current_build_dir, index_root, schema_problem
 from kb.index.serving import EncoderHolder
+from kb.state import state_of
 
 log = logging.getLogger(__name__)
 WATCH_INTERVAL = 1.0
@@ -35,7 +30,7 @@ def ensure_index(app) -> None:
     if build_dir is None:
         click.echo("No index yet: building it now (kb index)...", err=True)
         rebuild(app)
-    elif read_manifest(build_dir).get("schema_version") != SCHEMA_VERSION:
+    elif schema_problem(build_dir):
         click.echo("The index was built by another kb version: building it again now (kb index)...", err=True)
         rebuild(app)
 
@@ -183,21 +178,21 @@ def preload_index(app) -> None:
     from kb.errors import IndexNotBuiltError
 
     try:
-        app.extensions["kb"]["indexes"].current()
+        state_of(app).indexes.current()
     except IndexNotBuiltError:
         return  # workers will say so on their first request
-    app.extensions["kb"]["encoder"].preload()
+    state_of(app).encoder.preload()
     # onnxruntime starts a thread when imported; a forked worker has the thread's handle but not the thread
-    app.extensions["kb"]["onnxruntime_in_master"] = "onnxruntime" in sys.modules
+    state_of(app).onnxruntime_in_master = "onnxruntime" in sys.modules
     gc.collect()
     release_free_memory()
     gc.freeze()  # keep the collector from writing to (and so copying) every page of what the workers share
 
 
 def after_fork(app) -> None:
-    app.extensions["kb"]["engine"].dispose(close=False)  # connections opened in the master are not ours
+    state_of(app).engine.dispose(close=False)  # connections opened in the master are not ours
     start_outbox(app)
-    holder = app.extensions["kb"]["encoder"]
+    holder = state_of(app).encoder
     if holder.loaded:
         holder.warm_up()
 
@@ -212,11 +207,11 @@ def before_exit(app) -> None:
 
     with app.app_context():
         events.flush()
-    outbox = app.extensions["kb"].get("outbox_worker")
+    outbox = state_of(app).outbox_worker
     if outbox is not None:
         outbox.stop()
         outbox.join(OUTBOX_FINISH)  # a delivery under way finishes (its row is claimed until then)
-    if app.extensions["kb"].get("onnxruntime_in_master"):
+    if state_of(app).onnxruntime_in_master:
         leaving = sys.exc_info()[1]  # gunicorn calls this hook while the worker's SystemExit propagates
         status = leaving.code if isinstance(leaving, SystemExit) and isinstance(leaving.code, int) else 0
         logging.shutdown()
@@ -229,7 +224,7 @@ def start_outbox(app) -> None:
     """Deliver tickets from this process; safe in every worker at once (rows are claimed atomically)."""
     from kb.desk.outbox import Worker
 
-    state = app.extensions["kb"]
-    if "outbox_worker" not in state:
-        state["outbox_worker"] = Worker(state["engine"], app.config)
-        state["outbox_worker"].start()
+    state = state_of(app)
+    if state.outbox_worker is None:
+        state.outbox_worker = Worker(state.engine, app.config)
+        state.outbox_worker.start()

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from kb import create_app
 from kb.cli import upgrade_database
 from kb.index.build import build_index
+from kb.state import state_of
 
 TESTS = Path(__file__).parent
 ARTICLES = TESTS / "articles"
@@ -163,7 +164,7 @@ def shut_down(app) -> None:
 
     with app.app_context():
         events.close()
-    app.extensions["kb"]["engine"].dispose()
+    state_of(app).engine.dispose()
 
 
 def csrf_token(html: str) -> str:
@@ -230,15 +231,15 @@ class AtCapacity(HeldSlot):
 
         super().__init__(Gate(concurrency=1, queue=0))
         self.app = app
-        self.saved = app.extensions["kb"]["gate"]
+        self.saved = state_of(app).gate
 
     def __enter__(self):
-        self.app.extensions["kb"]["gate"] = self.gate
+        state_of(self.app).gate = self.gate
         return super().__enter__()
 
     def __exit__(self, *exc):
         super().__exit__(*exc)
-        self.app.extensions["kb"]["gate"] = self.saved
+        state_of(self.app).gate = self.saved
 
 
 class WebhookReceiver:

@@ -15,6 +15,7 @@ from kb import auth
 from kb.analytics import events
 from kb.db import events as events_table
 from kb.desk import tickets
+from kb.state import state_of
 from tests.conftest import LiveServer, make_app, make_config, shut_down
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,7 @@ def recorded(app, type_: str, *, at_least: int = 1, timeout: float = 5.0, **wher
             query = sa.select(events_table).where(events_table.c.type == type_).order_by(events_table.c.id)
             for column, value in where.items():
                 query = query.where(events_table.c[column] == value)
-            with app.extensions["kb"]["engine"].connect() as conn:
+            with state_of(app).engine.connect() as conn:
                 rows = [dict(row._mapping) for row in conn.execute(query)]
         if len(rows) >= at_least or time.monotonic() > deadline:
             return rows

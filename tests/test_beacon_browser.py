@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from kb.desk import outbox, tickets
+from kb.state import state_of
 from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_app, make_config
 
 pytestmark = pytest.mark.browser
@@ -71,7 +72,7 @@ def app(built_data_dir, tmp_path_factory, host, webhook):
     )
     app = make_app(config)
     yield app
-    app.extensions["kb"]["engine"].dispose()
+    state_of(app).engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +242,7 @@ def test_contact_form_stores_and_delivers_a_ticket(page: Page, app, webhook):
     assert ticket["subject"] == "I forgot my password"
     assert "invoices" in ticket["shown"] and "reset-password" in ticket["shown"]
 
-    assert outbox.deliver_due(app.extensions["kb"]["engine"], app.config) == 1
+    assert outbox.deliver_due(state_of(app).engine, app.config) == 1
     delivered = [r["body"] for r in webhook.received if r["body"]["id"] == ticket_id]
     assert len(delivered) == 1
     assert delivered[0]["source"] == "beacon"

@@ -5,7 +5,8 @@ import threading
 import pytest
 
 from kb.index import serving
-from kb.index.build import build_index, current_build_dir, index_root
+from kb.index.build import build_index
+from kb.index.layout import current_build_dir, index_root
 from tests.conftest import FakeEncoder, make_app, make_config
 
 
@@ -220,7 +221,7 @@ def test_kb_serve_rebuilds_an_index_that_an_older_kb_built(tmp_path):
     import json
 
     from kb import serve
-    from kb.index.build import SCHEMA_VERSION, read_manifest
+    from kb.index.layout import SCHEMA_VERSION, read_manifest
     from tests.conftest import ARTICLES
 
     app = make_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))

@@ -6,6 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kb.cli import cli
+from kb.state import state_of
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -68,7 +69,7 @@ def test_index_then_search_from_the_cli(runner, tmp_path, app):
 
 def test_search_without_an_index_says_how_to_fix_it(runner, tmp_path, app):
     app.config["DATA_DIR"] = str(tmp_path)
-    app.extensions["kb"]["indexes"].__init__(tmp_path)
+    state_of(app).indexes.__init__(tmp_path)
     result = runner.invoke(args=["search", "anything"])
     assert result.exit_code == 1
     assert "Run `kb index` to build it" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+from kb.state import state_of
 from search.semantic import ModelUnavailableError
 from tests.conftest import FakeEncoder, make_app, make_config
 
@@ -60,7 +61,7 @@ def test_not_ready_when_the_database_is_unreachable(built_data_dir, tmp_path):
     ready(app.test_client())
     (tmp_path / "x.db").unlink()
     (tmp_path / "x.db").mkdir()  # a path that can no longer be opened as a database
-    app.extensions["kb"]["engine"].dispose()
+    state_of(app).engine.dispose()
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == {"ok": False, "error": "the database is unreachable"}

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from kb.index.build import build_index, export_query_model
+from kb.state import state_of
 from search import onnx
 from tests.conftest import ARTICLES, make_app, make_config
 
@@ -80,7 +81,7 @@ def encoder_kind(data_dir, **settings) -> str:
         )
     )
     with app.app_context():
-        holder = app.extensions["kb"]["encoder"]
+        holder = state_of(app).encoder
         holder.get()
         return holder.kind
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kb.content.pages import CONTENT_FIELDS
 from kb.content.store import PageContents, Site
-from kb.index.build import current_build_dir, index_root
+from kb.index.layout import current_build_dir, index_root
 
 
 def saved_site(built_data_dir) -> Path:

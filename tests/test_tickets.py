@@ -8,6 +8,7 @@ import pytest
 
 from kb.db import get_engine
 from kb.desk import outbox, tickets
+from kb.state import state_of
 from tests.conftest import csrf_token, make_app, make_config, shut_down
 
 
@@ -19,7 +20,7 @@ def ticket_app(database_url, built_data_dir, receiver):
 
 
 def get_engine_of(app):
-    return app.extensions["kb"]["engine"]
+    return state_of(app).engine
 
 
 GOOD = {"name": "Ada", "email": "ada@example.com", "subject": "Invoice", "message": "Where is my invoice?"}

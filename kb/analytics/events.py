@@ -25,19 +25,16 @@ from flask import current_app, has_request_context, request
 
 from kb.db import daily_salts, events
 from kb.errors import EventInvalid
+from kb.state import state_of
 
 log = logging.getLogger(__name__)
 
-TYPES = (
-    "search",
-    "search_click",
-    "view",
-    "helpful",
-    "suggestion_shown",
-    "suggestion_clicked",
-    "ticket_submitted",
-    "ticket_resolved",
-)
+# Why a customer found an article unhelpful, as the "was this helpful?" form offers it and the dashboard counts it
+NOT_HELPFUL_REASONS = {
+    "outdated": "It is out of date",
+    "unclear": "It is unclear",
+    "wrong": "It didn't answer my question",
+}
 SURFACES = ("help_center", "beacon", "contact_form", "agent", "api")
 MAX_QUEUE = 50_000
 FLUSH_INTERVAL = 1.0
@@ -97,26 +94,27 @@ def _team_member(surface: str) -> bool:
 
 
 def writer() -> EventWriter:
-    state = current_app.extensions["kb"]
-    current = state.get("event_writer")
+    state = state_of(current_app)
+    current = state.event_writer
     if current is None or current.pid != os.getpid():  # a forked worker starts its own writer
-        current = state["event_writer"] = EventWriter(
-            state["engine"], retention_days=current_app.config["ANALYTICS_RETENTION_DAYS"]
+        current = state.event_writer = EventWriter(
+            state.engine, retention_days=current_app.config["ANALYTICS_RETENTION_DAYS"]
         )
     return current
 
 
 def close() -> None:
     """Stop this process's event writer after writing its queue (tests, or an app being torn down)."""
-    current = current_app.extensions["kb"].pop("event_writer", None)
+    state = state_of(current_app)
+    current, state.event_writer = state.event_writer, None
     if current is not None and current.pid == os.getpid():
         current.stop()
 
 
 def flush() -> int:
     """Write what this process has queued now (before computing figures, in tests, at exit)."""
-    state = current_app.extensions["kb"]
-    current = state.get("event_writer")
+    state = state_of(current_app)
+    current = state.event_writer
     return current.flush() if current is not None and current.pid == os.getpid() else 0
 
 
@@ -226,16 +224,16 @@ def visitor_hash() -> str | None:
 
 def todays_salt() -> str | None:
     today = dt.datetime.now(dt.UTC).date()
-    state = current_app.extensions["kb"]
-    cached = state.get("visitor_salt")
+    state = state_of(current_app)
+    cached = state.visitor_salt
     if cached and cached[0] == today:
         return cached[1]
     try:
-        salt = _load_or_create_salt(state["engine"], today)
+        salt = _load_or_create_salt(state.engine, today)
     except sa.exc.SQLAlchemyError:
         log.warning("no visitor salt for today (database unreachable); visitors are not counted meanwhile")
         return None
-    state["visitor_salt"] = (today, salt)
+    state.visitor_salt = (today, salt)
     return salt
 
 
@@ -259,7 +257,7 @@ def count(type_: str, **where) -> int:
     query = sa.select(sa.func.count()).select_from(events).where(events.c.type == type_)
     for column, value in where.items():
         query = query.where(events.c[column] == value)
-    with current_app.extensions["kb"]["engine"].connect() as conn:
+    with state_of(current_app).engine.connect() as conn:
         return conn.execute(query).scalar_one()
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from kb.db import events
 from kb.errors import PeriodError
+from kb.query.boosts import latest_votes, normalize_query
 
 TOP = 20
 POSITIONS = 10
@@ -216,23 +217,6 @@ def _articles(conn, in_period, stats: Stats, titles: dict[str, str]) -> None:
     stats.articles = articles
 
 
-def latest_votes(rows) -> list[tuple[str, dict]]:
-    """One vote per visitor, article and day: the latest, keeping a reason given with an earlier, same vote.
-
-    Rows are (id, article, data, created_at, visitor), oldest first. A customer who clicks "No" and then
-    sends a reason, or changes their mind, has voted once.
-    """
-    latest: dict[tuple, tuple[str, dict]] = {}
-    for event_id, slug, data, created_at, visitor in rows:
-        data = dict(data or {})
-        key = (slug, visitor, created_at.date()) if visitor else (event_id,)
-        earlier = latest.pop(key, None)  # popped and re-added: the order stays the order of last votes
-        if earlier is not None and bool(earlier[1].get("helpful")) == bool(data.get("helpful")):
-            data = {**earlier[1], **data}
-        latest[key] = (slug, data)
-    return list(latest.values())
-
-
 def _positions(conn, in_period, stats: Stats) -> None:
     clicks = _count_by(conn, events.c.position, sa.and_(in_period, events.c.type == "search_click"))
     answered = conn.execute(
@@ -297,13 +281,6 @@ def _deflection(conn, in_period, stats: Stats) -> None:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalize_query(text: str) -> str:
-    return _SPACE.sub(" ", text.strip().lower())
 
 
 # Content gaps: failed searches grouped by meaning
@@ -397,3 +374,27 @@ def tables(stats: Stats) -> dict[str, tuple[list[str], list[list]]]:
         ),
         "deflection": (["figure", "value"], [[k, v] for k, v in stats.deflection.items()]),
     }
+
+
+def current_stats(period: Period) -> Stats:
+    """The figures of ``period`` for this app, counting the events this process still has queued. Failed
+    searches are grouped by meaning when the model is there, by shared words when it is not."""
+    from flask import current_app
+
+    from kb.analytics import events
+    from kb.index.serving import get_build, get_encoder
+    from kb.state import state_of
+
+    events.flush()
+    titles = {slug: page.title for slug, page in get_build().site.all_pages.items()}
+    try:
+        encoder = get_encoder()
+    except Exception:  # the dashboard works without the model
+        current_app.logger.exception("no encoder for grouping content gaps")
+        encoder = None
+    return compute(state_of(current_app).engine, period, titles=titles, encoder=encoder)
+
+
+def period_from_args(args) -> Period:
+    """The period a request asks for with ``from`` and ``to`` (ISO dates); raises PeriodError."""
+    return parse_period(args.get("from"), args.get("to"))

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 
 from kb.db import get_engine, outbox, tickets
 from kb.errors import TicketInvalid
+from kb.query.suggest import MAX_URL
+from suggest.engine import MAX_TEXT
 
-SOURCES = ("contact_form", "beacon", "api")
-LIMITS = {"name": 200, "email": 320, "subject": 300, "message": 20_000, "url": 2048}
+LIMITS = {"name": 200, "email": 320, "subject": 300, "message": MAX_TEXT, "url": MAX_URL}
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

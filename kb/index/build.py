@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -22,11 +21,18 @@ from kb.content.articles import Problem
 from kb.content.pages import compile_articles
 from kb.content.store import Site
 from kb.errors import KBError
+from kb.index.layout import (
+    TEMP_PREFIX,
+    BuildFolder,
+    builds_dir,
+    current_build_dir,
+    index_root,
+    write_manifest,
+)
 from search import fulltext, lexical, semantic
 from search.documents import SectionDoc, section_docs
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 3  # 2: page content in pages.content, the outlines in pages.json; 3: who may fetch each asset
 KEEP_BUILDS = 3
 
 
@@ -55,20 +61,6 @@ class BuildReport:
         )
 
 
-def index_root(data_dir: Path | str) -> Path:
-    return Path(data_dir) / "index"
-
-
-def current_build_dir(root: Path) -> Path | None:
-    """The folder ``index/CURRENT`` points at, or None when nothing has been built."""
-    try:
-        name = (root / "CURRENT").read_text("utf-8").strip()
-    except FileNotFoundError:
-        return None
-    path = root / "builds" / name
-    return path if name and path.is_dir() else None
-
-
 def build_index(
     articles_dir: Path | str, data_dir: Path | str, *, encoder=None, full: bool = False, progress=None
 ) -> BuildReport:
@@ -86,13 +78,14 @@ def build_index(
         compiled = compile_articles(articles_dir, _previous_pages(previous))
         site = Site(compiled.pages, compiled.categories)
         docs = _section_docs(site.pages.values())
-        build_dir = root / "builds" / f".tmp-{_new_build_id()}"
+        build_dir = builds_dir(root) / f"{TEMP_PREFIX}{_new_build_id()}"
+        parts = BuildFolder(build_dir)
         try:
             build_dir.mkdir(parents=True)
-            site.save(build_dir / "pages.json")
-            _write_lexical(docs, build_dir / "lexical", previous)
-            updated, removed = _write_fulltext(docs, build_dir / "fulltext", previous)
-            reused, embedded = _write_semantic(docs, build_dir / "semantic", previous, encoder, progress)
+            site.save(parts.pages)
+            _write_lexical(docs, parts.lexical, previous)
+            updated, removed = _write_fulltext(docs, parts.fulltext, previous)
+            reused, embedded = _write_semantic(docs, parts.semantic, previous, encoder, progress)
             _write_manifest(build_dir, articles_dir, encoder, len(site.pages), len(docs))
             build_id = _switch(root, build_dir)
         except BaseException:
@@ -145,7 +138,7 @@ def section_texts(data_dir: Path | str, limit: int) -> list[str]:
     build_dir = current_build_dir(index_root(data_dir))
     if build_dir is None:
         return []
-    pages = Site.load(build_dir / "pages.json", lazy=False).pages.values()
+    pages = Site.load(BuildFolder(build_dir).pages, lazy=False).pages.values()
     texts = [section.text for page in pages for section in page.sections if section.text.strip()]
     if len(texts) <= limit:
         return texts
@@ -154,10 +147,10 @@ def section_texts(data_dir: Path | str, limit: int) -> list[str]:
 
 
 def _previous_pages(build_dir: Path | None):
-    if build_dir is None or not (build_dir / "pages.json").is_file():
+    if build_dir is None or not BuildFolder(build_dir).pages.is_file():
         return None
     try:
-        return Site.load(build_dir / "pages.json", lazy=False).all_pages
+        return Site.load(BuildFolder(build_dir).pages, lazy=False).all_pages
     except (ValueError, KeyError, TypeError, OSError):  # written by another kb version: just render everything
         return None
 
@@ -179,12 +172,12 @@ def _section_docs(pages) -> list[SectionDoc]:
 
 def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None) -> tuple[int, int]:
     """Copy the previous full-text index and apply only the changes, or write it anew. Returns (updated, removed)."""
-    before = previous / "fulltext" if previous else None
-    if before is None or not fulltext.exists(before) or not lexical.exists(previous / "lexical"):
+    before = BuildFolder(previous) if previous else None
+    if before is None or not fulltext.exists(before.fulltext) or not lexical.exists(before.lexical):
         fulltext.write(docs, target)
         return len(docs), 0
-    shutil.copytree(before, target, ignore=shutil.ignore_patterns("*LOCK*"))
-    old = lexical.stored_hashes(previous / "lexical")  # the same sections, and far quicker to read than Whoosh
+    shutil.copytree(before.fulltext, target, ignore=shutil.ignore_patterns("*LOCK*"))
+    old = lexical.stored_hashes(before.lexical)  # the same sections, and far quicker to read than Whoosh
     changed = [d for d in docs if old.get(d.id) != d.hash]
     removed = set(old) - {d.id for d in docs}
     if changed or removed:
@@ -193,7 +186,8 @@ def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None)
 
 
 def _write_lexical(docs: list[SectionDoc], target: Path, previous: Path | None) -> int:
-    before = previous / "lexical" if previous is not None and lexical.exists(previous / "lexical") else None
+    before = BuildFolder(previous).lexical if previous is not None else None
+    before = before if before is not None and lexical.exists(before) else None
     return lexical.write(docs, target, fulltext.make_schema()["body"].analyzer, fulltext.FIELD_BOOSTS, before)
 
 
@@ -201,31 +195,26 @@ def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress
     if encoder is None:
         return 0, 0
     before = None
-    if previous is not None and semantic.exists(previous / "semantic"):
-        before = semantic.SemanticIndex.load(previous / "semantic")
+    if previous is not None and semantic.exists(BuildFolder(previous).semantic):
+        before = semantic.SemanticIndex.load(BuildFolder(previous).semantic)
     on_batch = (lambda n: progress("embed", n)) if progress else None
     return semantic.write(docs, target, encoder, before, progress=on_batch)
 
 
 def _write_manifest(build_dir: Path, articles_dir, encoder, articles: int, sections: int) -> None:
     manifest = {
-        "schema_version": SCHEMA_VERSION,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "articles_dir": str(Path(articles_dir).resolve()),
         "model": encoder.name if encoder is not None else None,
         "articles": articles,
         "sections": sections,
     }
-    (build_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
-
-
-def read_manifest(build_dir: Path) -> dict:
-    return json.loads((build_dir / "manifest.json").read_text("utf-8"))
+    write_manifest(build_dir, manifest)
 
 
 def _switch(root: Path, build_dir: Path) -> str:
     """Make ``build_dir`` the current build with one atomic rename of the CURRENT pointer."""
-    build_id = build_dir.name.removeprefix(".tmp-")
+    build_id = build_dir.name.removeprefix(TEMP_PREFIX)
     final = build_dir.with_name(build_id)
     _fsync_tree(build_dir)
     build_dir.rename(final)
@@ -240,12 +229,12 @@ def _switch(root: Path, build_dir: Path) -> str:
 
 def _prune(root: Path) -> None:
     """Delete all but the newest few builds (older readers may still hold the previous ones) and stale temps."""
-    builds = sorted((p for p in (root / "builds").iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    builds = sorted((p for p in builds_dir(root).iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
     current = current_build_dir(root)
     for old in builds[:-KEEP_BUILDS]:
         if old != current:
             shutil.rmtree(old, ignore_errors=True)
-    for temp in (root / "builds").glob(".tmp-*"):
+    for temp in builds_dir(root).glob(f"{TEMP_PREFIX}*"):
         shutil.rmtree(temp, ignore_errors=True)
 
 

@@ -18,7 +18,8 @@ from flask import current_app, g
 
 from kb.content.store import Site
 from kb.errors import IndexNotBuiltError
-from kb.index.build import SCHEMA_VERSION, current_build_dir, index_root, read_manifest
+from kb.index.layout import BuildFolder, current_build_dir, index_root, read_manifest, schema_problem
+from kb.state import state_of
 from search import fulltext, lexical, semantic
 
 log = logging.getLogger(__name__)
@@ -103,17 +104,17 @@ class IndexHolder:
 
 
 def open_build(path: Path) -> Build:
-    manifest = read_manifest(path)
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise IndexNotBuiltError(path, f"built by another kb version (schema {manifest.get('schema_version')})")
-    semantic_dir = path / "semantic"
+    problem = schema_problem(path)
+    if problem:
+        raise IndexNotBuiltError(path, problem)
+    parts = BuildFolder(path)
     return Build(
         path=path,
-        manifest=manifest,
-        site=Site.load(path / "pages.json"),
-        fulltext=fulltext.open_index(path / "fulltext"),
-        lexical=lexical.LexicalIndex.load(path / "lexical") if lexical.exists(path / "lexical") else None,
-        semantic=semantic.SemanticIndex.load(semantic_dir) if semantic.exists(semantic_dir) else None,
+        manifest=read_manifest(path),
+        site=Site.load(parts.pages),
+        fulltext=fulltext.open_index(parts.fulltext),
+        lexical=lexical.LexicalIndex.load(parts.lexical) if lexical.exists(parts.lexical) else None,
+        semantic=semantic.SemanticIndex.load(parts.semantic) if semantic.exists(parts.semantic) else None,
     )
 
 
@@ -209,14 +210,14 @@ class EncoderHolder:
 
 
 def init_app(app) -> None:
-    state = app.extensions.setdefault("kb", {})
-    state["indexes"] = IndexHolder(app.config["DATA_DIR"])
-    state["encoder"] = EncoderHolder(app.config)
+    state = state_of(app)
+    state.indexes = IndexHolder(app.config["DATA_DIR"])
+    state.encoder = EncoderHolder(app.config)
 
 
 def get_build() -> Build:
     if "kb_build" not in g:
-        g.kb_build = current_app.extensions["kb"]["indexes"].current()
+        g.kb_build = state_of(current_app).indexes.current()
     return g.kb_build
 
 
@@ -229,7 +230,7 @@ def get_encoder():
     build = get_build()
     if build.semantic is None:
         return None
-    holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
+    holder: EncoderHolder = state_of(current_app).encoder
     encoder = holder.get()
     if encoder is not None and encoder.name != build.semantic.model:
         return None
@@ -237,5 +238,5 @@ def get_encoder():
 
 
 def semantic_status() -> dict:
-    holder: EncoderHolder = current_app.extensions["kb"]["encoder"]
+    holder: EncoderHolder = state_of(current_app).encoder
     return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error, "encoder": holder.kind}

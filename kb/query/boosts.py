@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import sqlalchemy as sa
 
-from kb.analytics.stats import latest_votes, normalize_query
 from kb.db import events
+from kb.state import state_of
 
 MIN_CLICKS = 3  # a pattern, not an accident
 MAX_BOOST = 0.05
@@ -110,16 +111,16 @@ def current(app, encoder=None) -> Feedback | None:
     """
     if not app.config["RANKING_FEEDBACK"]:
         return None
-    state = app.extensions["kb"]
-    cached = state.get("feedback")
+    state = state_of(app)
+    cached = state.boosts
     if cached is None or cached[2] is not encoder:
         with _lock:
-            cached = state.get("feedback")
+            cached = state.boosts
             if cached is None or cached[2] is not encoder:
-                cached = state["feedback"] = (time.monotonic(), _learn_or_none(app, encoder), encoder)
+                cached = state.boosts = (time.monotonic(), _learn_or_none(app, encoder), encoder)
         return cached[1]
     if time.monotonic() - cached[0] >= REFRESH_SECONDS and _lock.acquire(blocking=False):
-        state["feedback"] = (time.monotonic(), cached[1], encoder)  # one refresh at a time
+        state.boosts = (time.monotonic(), cached[1], encoder)  # one refresh at a time
         threading.Thread(target=_refresh, args=(app, encoder), daemon=True).start()
     return cached[1]
 
@@ -128,14 +129,14 @@ def _refresh(app, encoder) -> None:
     try:
         model = _learn_or_none(app, encoder)
         if model is not None:
-            app.extensions["kb"]["feedback"] = (time.monotonic(), model, encoder)
+            state_of(app).boosts = (time.monotonic(), model, encoder)
     finally:
         _lock.release()
 
 
 def _learn_or_none(app, encoder) -> Feedback | None:
     try:
-        return Feedback(learn(app.extensions["kb"]["engine"]), encoder)
+        return Feedback(learn(state_of(app).engine), encoder)
     except sa.exc.SQLAlchemyError:
         app.logger.warning("ranking feedback unavailable (database unreachable); ranking without it")
         return None
@@ -143,4 +144,31 @@ def _learn_or_none(app, encoder) -> Feedback | None:
 
 def forget(app) -> None:
     """Drop what was learned: the next suggestion relearns from the events at once."""
-    app.extensions["kb"].pop("feedback", None)
+    state_of(app).boosts = None
+
+
+# Shared with the dashboard (kb.analytics.stats): one rule for what a question and a vote are
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_query(text: str) -> str:
+    return _SPACE.sub(" ", text.strip().lower())
+
+
+def latest_votes(rows) -> list[tuple[str, dict]]:
+    """One vote per visitor, article and day: the latest, keeping a reason given with an earlier, same vote.
+
+    Rows are (id, article, data, created_at, visitor), oldest first. A customer who clicks "No" and then
+    sends a reason, or changes their mind, has voted once.
+    """
+    latest: dict[tuple, tuple[str, dict]] = {}
+    for event_id, slug, data, created_at, visitor in rows:
+        data = dict(data or {})
+        key = (slug, visitor, created_at.date()) if visitor else (event_id,)
+        earlier = latest.pop(key, None)  # popped and re-added: the order stays the order of last votes
+        if earlier is not None and bool(earlier[1].get("helpful")) == bool(data.get("helpful")):
+            data = {**earlier[1], **data}
+        latest[key] = (slug, data)
+    return list(latest.values())

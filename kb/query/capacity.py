@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from flask import current_app
 from werkzeug.exceptions import ServiceUnavailable
 
+from kb.state import state_of
+
 log = logging.getLogger(__name__)
 RETRY_AFTER = 1  # seconds: a queue this short drains within one
 MAX_WAIT = 10.0  # seconds a queued request may wait before it is refused after all
@@ -92,9 +94,9 @@ class Gate:
 
 
 def init_app(app) -> None:
-    app.extensions.setdefault("kb", {})["gate"] = Gate(app.config["SEARCH_CONCURRENCY"], app.config["SEARCH_QUEUE"])
+    state_of(app).gate = Gate(app.config["SEARCH_CONCURRENCY"], app.config["SEARCH_QUEUE"])
 
 
 def ranking_slot(*, shed: bool = True):
     """The current app's :meth:`Gate.slot`."""
-    return current_app.extensions["kb"]["gate"].slot(shed=shed)
+    return state_of(current_app).gate.slot(shed=shed)

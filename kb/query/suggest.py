@@ -12,6 +12,8 @@ from kb.query.capacity import ranking_slot
 from search import fulltext
 from suggest import engine
 
+MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
+
 
 @dataclass
 class Suggestion:

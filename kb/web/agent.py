@@ -122,7 +122,7 @@ def mark_resolved(ticket_id: int):
 
 
 def init_app(app) -> None:
-    from kb.web import protect
+    from kb.web import security
 
     app.register_blueprint(bp)
-    protect.limit_sign_in(app, "agent.sign_in_post")
+    security.limit_sign_in(app, "agent.sign_in_post")

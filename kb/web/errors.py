@@ -10,10 +10,11 @@ from werkzeug.exceptions import HTTPException
 from kb.errors import APIError, IndexNotBuiltError
 
 log = logging.getLogger(__name__)
+JSON_PATHS = ("/api/", "/integrations/")  # every error there is JSON in the one shape
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, code: str, message: str, headers=None):

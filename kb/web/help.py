@@ -15,7 +15,6 @@ bp = Blueprint("help", __name__)
 PER_PAGE = 10
 RELATED_LIMIT = 5
 MAX_REASON = 500
-REASONS = {"outdated": "It is out of date", "unclear": "It is unclear", "wrong": "It didn't answer my question"}
 
 
 @bp.get("/")
@@ -46,7 +45,7 @@ def article(slug: str):
         related=related_pages(build, page),
         previous=previous,
         following=following,
-        reasons=REASONS,
+        reasons=events.NOT_HELPFUL_REASONS,
     )
     if page.status != "published":
         return response, 200, {"Cache-Control": "private, no-store"}
@@ -89,7 +88,7 @@ def feedback(slug: str):
         "helpful",
         article=slug,
         helpful=helpful == "yes",
-        reason=reason if reason in REASONS else None,
+        reason=reason if reason in events.NOT_HELPFUL_REASONS else None,
         comment=comment or None,
     )
     flash(
@@ -136,24 +135,3 @@ def inject_site():
         "base_url": base_url(),
         "contact_url": url_for("contact.form") if contact else None,
     }
-
-
-def init_app(app) -> None:
-    from kb.web import admin, agent, beacon, contact, errors, integrations, protect, site_files
-    from kb.web.api import agent as agent_api
-    from kb.web.api import public
-
-    app.register_blueprint(bp)
-    app.register_blueprint(beacon.bp)
-    app.register_blueprint(contact.bp)
-    app.register_blueprint(site_files.bp)
-    protect.limit_blueprint(app, public.bp)
-    app.extensions["csrf"].exempt(public.bp)  # JSON API: no cookies, no ambient authority to forge
-    app.register_blueprint(public.bp)
-    agent.init_app(app)
-    admin.init_app(app)
-    for blueprint in (agent_api.bp, integrations.bp):  # authenticated by tokens or signatures, not cookies
-        protect.limit_blueprint(app, blueprint)
-        app.extensions["csrf"].exempt(blueprint)
-        app.register_blueprint(blueprint)
-    errors.init_app(app)

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from kb import auth
 from kb.desk import inbox
 from kb.errors import APIError
-from kb.web.api.public import json_body
+from kb.web.api.inputs import json_body
 from kb.web.site_files import base_url
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")

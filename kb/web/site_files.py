@@ -10,6 +10,7 @@ from kb.auth import is_agent
 from kb.content.articles import resolve_inside
 from kb.errors import IndexNotBuiltError
 from kb.index.serving import get_build, semantic_status
+from kb.state import state_of
 
 bp = Blueprint("meta", __name__)
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".zip", ".mp4", ".webm"}
@@ -84,7 +85,7 @@ def _index_check() -> dict:
 
 
 def _model_check() -> dict:
-    holder = current_app.extensions["kb"]["encoder"]
+    holder = state_of(current_app).encoder
     try:
         semantic_index = get_build().semantic is not None
     except IndexNotBuiltError:
@@ -103,7 +104,7 @@ def _database_check() -> dict:
     import sqlalchemy as sa
 
     try:
-        with current_app.extensions["kb"]["engine"].connect() as conn:
+        with state_of(current_app).engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as e:
         current_app.logger.warning("readiness: database unreachable: %s", e)

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 from kb import auth
 from kb.desk import inbox, tickets
 from kb.errors import APIError
-from kb.web.api.public import MAX_SUGGEST_LIMIT, MAX_TEXT, MAX_URL, field, int_arg, json_body
+from kb.web.api.inputs import MAX_TEXT, check_limit, check_url, field, int_arg, json_body
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
 
@@ -40,14 +40,12 @@ def read_ticket(body: dict) -> dict:
             status=413,
             code="text_too_long",
         )
-    if url is not None and len(url) > MAX_URL:
-        raise APIError(f"`url` is too long (at most {MAX_URL} characters)", code="invalid_field")
+    check_url(url)
     if email is not None and len(email) > 320:
         raise APIError("`customer_email` is too long (at most 320 characters)", code="invalid_field")
     if len(shown) > 50 or not all(isinstance(s, str) and len(s) <= 200 for s in shown):
         raise APIError("`shown` must be a list of at most 50 article slugs", code="invalid_field")
-    if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
-        raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
+    check_limit(limit)
     if not (subject.strip() or text.strip() or url):
         raise APIError("give the ticket's `subject` or `body` (or the `url` it came from)", code="missing_field")
     return {"subject": subject, "body": text, "email": email, "url": url, "shown": shown, "limit": limit}

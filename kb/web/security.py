@@ -1,4 +1,5 @@
-"""Protection of the public API: a CORS allowlist for the beacon and per-client rate limits."""
+"""What protects every response and the public API: security headers (a Content-Security-Policy that allows
+only what kb's pages use), a CORS allowlist for the beacon, trusted proxies, and per-client rate limits."""
 
 from __future__ import annotations
 
@@ -8,11 +9,57 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from kb.config import origins
+from kb.state import state_of
+
+# kb's pages load their scripts, styles and fonts from kb itself and call only kb's API. Images may come
+# from elsewhere over https (a logo given by URL). No page is meant to be framed by another site.
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: https:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _add_headers(app) -> None:
+    https = str(app.config["BASE_URL"]).startswith("https://")
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Security-Policy", CSP)  # /assets SVGs set a stricter one
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
 
 PUBLIC_API = r"/api/v1/(search|suggest|tickets|events|articles/.*)"
 
 
 def init_app(app) -> None:
+    _add_headers(app)
+    _allow_beacon_origins(app)
+    _trust_proxies(app)
+    _add_rate_limiter(app)
+
+
+def _allow_beacon_origins(app) -> None:
     allowed = origins(app.config)
     if allowed:
         CORS(
@@ -23,11 +70,17 @@ def init_app(app) -> None:
             expose_headers=["Retry-After"],  # the beacon waits as told when kb is busy
             max_age=600,
         )
+
+
+def _trust_proxies(app) -> None:
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+
+def _add_rate_limiter(app) -> None:
     limiter = Limiter(
         get_remote_address,
         app=app,
@@ -38,7 +91,7 @@ def init_app(app) -> None:
         headers_enabled=True,
         default_limits=[],
     )
-    app.extensions.setdefault("kb", {})["limiter"] = limiter
+    state_of(app).limiter = limiter
 
 
 def _rate() -> str:
@@ -50,7 +103,7 @@ def _off() -> bool:
 
 
 def limit_blueprint(app, blueprint) -> None:
-    limiter: Limiter = app.extensions["kb"]["limiter"]
+    limiter: Limiter = state_of(app).limiter
     limiter.limit(_rate, exempt_when=_off)(blueprint)
 
 
@@ -59,5 +112,5 @@ SIGN_IN_RATE = "10/minute"
 
 def limit_sign_in(app, endpoint: str) -> None:
     """Password guessing: a few sign-in attempts per client per minute (off only when RATE_LIMIT is off)."""
-    limiter: Limiter = app.extensions["kb"]["limiter"]
+    limiter: Limiter = state_of(app).limiter
     app.view_functions[endpoint] = limiter.limit(SIGN_IN_RATE, exempt_when=_off)(app.view_functions[endpoint])

@@ -1,0 +1,114 @@
+"""Reading and bounding what a JSON API request sends: the one place each limit and check lives.
+
+Every endpoint under ``/api/`` and ``/integrations/`` reads its body and parameters through these, so a bad
+request always gets the same 4xx JSON error (see :class:`kb.errors.APIError`) saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+
+from kb.errors import APIError
+from kb.query.suggest import MAX_URL
+from search.fulltext import MAX_QUERY_CHARS
+from suggest.engine import MAX_TEXT
+
+MAX_SUGGEST_LIMIT = 20
+__all__ = ["MAX_QUERY_CHARS", "MAX_SUGGEST_LIMIT", "MAX_TEXT", "MAX_URL"]
+
+
+def check_body_size() -> None:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise APIError(
+            f"the request body is larger than {limit // 1024} kB", status=413, code="request_entity_too_large"
+        )
+
+
+def json_body() -> dict:
+    """The request's JSON object (Content-Type: application/json)."""
+    if not request.is_json:
+        raise APIError(
+            "send a JSON object with Content-Type: application/json", status=415, code="unsupported_media_type"
+        )
+    check_body_size()
+    body = request.get_json(silent=True)
+    if body is None:
+        raise APIError("the request body is not valid JSON", code="invalid_json")
+    if not isinstance(body, dict):
+        raise APIError(f"the JSON body must be an object, got {json_type(body)}", code="invalid_json")
+    return body
+
+
+def beacon_body():
+    """JSON sent by ``navigator.sendBeacon``, which posts text/plain (so the browser sends no preflight)."""
+    check_body_size()
+    if request.mimetype not in ("application/json", "text/plain"):
+        raise APIError("send JSON as application/json or text/plain", status=415, code="unsupported_media_type")
+    try:
+        return json.loads(request.get_data(cache=False) or b"null")
+    except ValueError:
+        raise APIError("the request body is not valid JSON", code="invalid_json") from None
+
+
+def field(body: dict, name: str, kind: type, *, default=None):
+    """``body[name]`` checked to be of ``kind`` (``null`` counts as absent)."""
+    value = body.get(name)
+    if value is None:
+        return default
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        expected = {str: "a string", int: "a whole number", list: "a list", bool: "true or false"}[kind]
+        raise APIError(f"`{name}` must be {expected}, got {json_type(value)}", code="invalid_field")
+    return value
+
+
+def json_type(value) -> str:
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """The query-string parameter ``name`` as a whole number from ``low`` to ``high``."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise APIError(
+            f"`{name}` must be a whole number from {low} to {high}, got {raw!r}", code="invalid_parameter"
+        ) from None
+    if not low <= value <= high:
+        raise APIError(f"`{name}` must be from {low} to {high}, got {value}", code="invalid_parameter")
+    return value
+
+
+def query_arg(name: str = "q") -> str:
+    """The words to search for, required and at most ``MAX_QUERY_CHARS`` long."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        raise APIError(f"`{name}` is required: the words to search for", code="missing_parameter")
+    if len(text) > MAX_QUERY_CHARS:
+        raise APIError(
+            f"`{name}` is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", code="query_too_long"
+        )
+    return text
+
+
+def check_text(text: str, what: str = "`text`") -> None:
+    if len(text) > MAX_TEXT:
+        raise APIError(
+            f"{what} is too long ({len(text)} characters; at most {MAX_TEXT})", status=413, code="text_too_long"
+        )
+
+
+def check_url(url: str | None) -> None:
+    if url is not None and len(url) > MAX_URL:
+        raise APIError(f"`url` is too long (at most {MAX_URL} characters)", code="invalid_field")
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
+        raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
