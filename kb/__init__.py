@@ -77,12 +77,12 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Every page and endpoint. The JSON API and the integrations are exempt from CSRF (no cookies, so no
     ambient authority to forge) and rate limited; agent and admin pages are signed in, sign-in is limited."""
-    from kb.web import admin, agent, beacon, contact, help, integrations, security, site_files
+    from kb.web import admin, agent, beacon, contact, health, help, integrations, security, site_files
     from kb.web.api import admin as admin_api
     from kb.web.api import agent as agent_api
     from kb.web.api import public
 
-    for blueprint in (help.bp, beacon.bp, contact.bp, site_files.bp, agent.bp, admin.bp):
+    for blueprint in (help.bp, beacon.bp, contact.bp, site_files.bp, health.bp, agent.bp, admin.bp):
         app.register_blueprint(blueprint)
     security.limit_sign_in(app, "agent.sign_in_post")
     for blueprint in (public.bp, agent_api.bp, admin_api.bp, integrations.bp):

@@ -12,17 +12,43 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import AccountError
+from search import hybrid, semantic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = PROJECT_ROOT / "articles"
-SEARCH_MODES = ("hybrid", "fulltext", "semantic")
 
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting: its name (``KB_`` + name in the environment), default, help text, and what is valid.
+
+    ``low``/``high`` bound a number (whole when the default is an int); ``choices`` lists the valid words;
+    ``pattern`` is a regular expression a non-empty value must match, and ``like`` says in words what it
+    looks like, for the error message.
+    """
+
     name: str
     default: object
     help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    like: str = ""
+
+    def problem(self, value) -> str | None:
+        """Why ``value`` is not valid for this setting, or None."""
+        label = f"KB_{self.name}"
+        if self.choices and value not in self.choices:
+            return f"{label}: {value!r} is not one of {', '.join(self.choices)}"
+        if self.low is not None and self.high is not None:
+            whole = isinstance(self.default, int) and not isinstance(self.default, bool)
+            if not _is_number_in(value, self.low, self.high, integer=whole):
+                kind = "a whole number" if whole else "a number"
+                return f"{label}: {value!r} must be {kind} from {_plain(self.low)} to {_plain(self.high)}"
+        if self.pattern and value and not re.match(self.pattern, str(value)):
+            return f"{label}: {value!r} is not {self.like}"
+        return None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -30,30 +56,90 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "", "Where kb writes everything (index, database). Empty: the app's instance/ folder."),
     Setting("SITE_NAME", "kb Help Center", "Name shown in the header, page titles and structured data."),
     Setting("BASE_URL", "", "Public URL of the help center (canonical links, sitemap). Empty: the request's host."),
-    Setting("SECRET_KEY", "", "Signs sessions and CSRF tokens. Empty: a random key per start (set one in production)."),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs sessions and CSRF tokens; the same on every host. Empty: a random key generated once and kept in "
+        "DATA_DIR/secret_key (fine for one host; set one in production).",
+    ),
     Setting("LOGO_URL", "", "URL of a logo image shown in the header instead of the site name's initial."),
-    Setting("ACCENT_COLOR", "#2563eb", "Accent colour of the help center, as #rgb or #rrggbb."),
+    Setting(
+        "ACCENT_COLOR",
+        "#2563eb",
+        "Accent colour of the help center, as #rgb or #rrggbb.",
+        pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$",
+        like="a colour like #2563eb",
+    ),
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the database. Empty: SQLite file kb.sqlite3 in DATA_DIR."),
     Setting("SEMANTIC_ENABLED", True, "Use semantic (embedding) search beside full-text search."),
-    Setting("EMBEDDING_MODEL", "all-MiniLM-L6-v2", "Sentence-transformers model, loaded offline from site-packages."),
+    Setting(
+        "EMBEDDING_MODEL",
+        semantic.DEFAULT_MODEL,
+        "Sentence-transformers model for semantic search, loaded offline from the package that ships it "
+        f"(kb ships {semantic.DEFAULT_MODEL}); no model is ever downloaded.",
+    ),
     Setting("ONNX_ENABLED", True, "Embed queries with the int8 ONNX export kb index makes (no torch when serving)."),
-    Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic."),
-    Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20)."),
-    Setting("SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1)."),
-    Setting("SEARCH_CONCURRENCY", 2, "Searches and suggestions each server process ranks at once (1-64); more wait."),
-    Setting("SEARCH_QUEUE", 8, "Searches and suggestions that may wait per process (0-1000); beyond, 503 at once."),
-    Setting("LOG_FORMAT", "text", "kb serve's logs: text for people, json (one object a line) for log collectors."),
-    Setting("REDIS_URL", "", "Redis for rate limits shared by every worker and host; empty: in each process."),
-    Setting("PROXY_HOPS", 0, "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1)."),
+    Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic.", choices=hybrid.MODES),
+    Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20).", low=1, high=20),
+    Setting(
+        "SUGGEST_MIN_SCORE", 0.35, "Confidence threshold under which a suggestion is not shown (0-1).", low=0, high=1
+    ),
+    Setting(
+        "SEARCH_CONCURRENCY",
+        2,
+        "Searches and suggestions each server process ranks at once (1-64); more wait.",
+        low=1,
+        high=64,
+    ),
+    Setting(
+        "SEARCH_QUEUE",
+        8,
+        "Searches and suggestions that may wait per process (0-1000); beyond, 503 at once.",
+        low=0,
+        high=1000,
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "text",
+        "kb serve's logs: text for people, json (one object a line) for log collectors.",
+        choices=("text", "json"),
+    ),
+    Setting(
+        "REDIS_URL",
+        "",
+        "Redis for rate limits shared by every worker and host; empty: in each process.",
+        pattern=r"^(redis|rediss|unix)://",
+        like="like redis://127.0.0.1:6379/0 (or rediss://, unix://)",
+    ),
+    Setting(
+        "PROXY_HOPS",
+        0,
+        "Reverse proxies in front of kb whose X-Forwarded-* headers to trust (nginx: 1).",
+        low=0,
+        high=5,
+    ),
     Setting("BEACON_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the beacon)."),
     Setting(
         "RATE_LIMIT", "120/minute", "Requests per client to each API and integration, e.g. 120/minute; `off` disables."
     ),
     Setting("TICKET_WEBHOOK_URL", "", "Where new tickets are POSTed as JSON (or as a Slack message)."),
-    Setting("TICKET_WEBHOOK_FORMAT", "json", "Body of the ticket webhook: json (kb's ticket) or slack."),
-    Setting("SMTP_URL", "", "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://..."),
+    Setting(
+        "TICKET_WEBHOOK_FORMAT",
+        "json",
+        "Body of the ticket webhook: json (kb's ticket) or slack.",
+        choices=("json", "slack"),
+    ),
+    Setting(
+        "SMTP_URL",
+        "",
+        "Mail server for tickets by e-mail: smtp://user:password@host:587 or smtps://...",
+        pattern=r"^smtps?://",
+        like="like smtp://user:password@host:587 or smtps://host:465",
+    ),
     Setting("TICKET_EMAIL_TO", "", "Address that receives new tickets by e-mail (with KB_SMTP_URL)."),
-    Setting("ANALYTICS_RETENTION_DAYS", 365, "Days analytics events are kept; 0 keeps them forever."),
+    Setting(
+        "ANALYTICS_RETENTION_DAYS", 365, "Days analytics events are kept; 0 keeps them forever.", low=0, high=36500
+    ),
     Setting("RANKING_FEEDBACK", True, "Boost articles customers click and find helpful for similar questions."),
     Setting("AGENTS", "", "Agent accounts as comma-separated email=password-hash pairs (`kb agents hash`)."),
     Setting("AGENT_TOKENS", "", "Comma-separated API tokens for the agent API and integrations (16+ characters)."),
@@ -62,8 +148,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOK_SECRET", "", "HMAC-SHA256 secret for /integrations/webhook (besides agent tokens)."),
 )
 
-SETTING_NAMES = tuple(s.name for s in SETTINGS)
-_COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+def setting(name: str) -> Setting:
+    return next(s for s in SETTINGS if s.name == name)
 
 
 def defaults() -> dict:
@@ -72,62 +159,40 @@ def defaults() -> dict:
 
 def coerce_config(config: dict) -> None:
     """Turn string values from the environment into the types the defaults have (in place)."""
-    for setting in SETTINGS:
-        value = config.get(setting.name)
-        if not isinstance(value, str) or isinstance(setting.default, str):
+    for item in SETTINGS:
+        value = config.get(item.name)
+        if not isinstance(value, str) or isinstance(item.default, str):
             continue
-        if isinstance(setting.default, bool):
-            config[setting.name] = value.strip().lower() in ("1", "true", "yes", "on")
-        elif isinstance(setting.default, (int, float)):
+        if isinstance(item.default, bool):
+            config[item.name] = value.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(item.default, (int, float)):
             try:
-                config[setting.name] = type(setting.default)(value)
+                config[item.name] = type(item.default)(value)
             except ValueError:
                 pass  # reported by validate_config
 
 
 def validate_config(config: dict) -> list[str]:
-    """Every problem with ``config``, each naming the setting and what would be valid."""
-    problems = []
-    articles = Path(config["ARTICLES_DIR"])
-    if not articles.is_dir():
-        problems.append(f"KB_ARTICLES_DIR: {articles} is not a folder")
-    if not _COLOR_RE.match(str(config["ACCENT_COLOR"])):
-        problems.append(f"KB_ACCENT_COLOR: {config['ACCENT_COLOR']!r} is not a colour like #2563eb")
-    if config["SEARCH_MODE"] not in SEARCH_MODES:
-        problems.append(f"KB_SEARCH_MODE: {config['SEARCH_MODE']!r} is not one of {', '.join(SEARCH_MODES)}")
+    """Every problem with ``config``, each naming the setting and what would be valid: each setting's own
+    bounds, then the rules that involve a file or several settings."""
+    problems = [p for item in SETTINGS if (p := item.problem(config[item.name]))]
+    if not Path(config["ARTICLES_DIR"]).is_dir():
+        problems.append(f"KB_ARTICLES_DIR: {config['ARTICLES_DIR']} is not a folder")
     if config["SEMANTIC_ENABLED"] and not str(config["EMBEDDING_MODEL"]).strip():
         problems.append("KB_EMBEDDING_MODEL is empty while KB_SEMANTIC_ENABLED is on")
-    if not _is_number_in(config["SUGGEST_LIMIT"], 1, 20, integer=True):
-        problems.append(f"KB_SUGGEST_LIMIT: {config['SUGGEST_LIMIT']!r} must be a whole number from 1 to 20")
-    if not _is_number_in(config["SUGGEST_MIN_SCORE"], 0, 1):
-        problems.append(f"KB_SUGGEST_MIN_SCORE: {config['SUGGEST_MIN_SCORE']!r} must be a number from 0 to 1")
-    if config["TICKET_WEBHOOK_FORMAT"] not in ("json", "slack"):
-        problems.append(f"KB_TICKET_WEBHOOK_FORMAT: {config['TICKET_WEBHOOK_FORMAT']!r} is not json or slack")
-    if config["SMTP_URL"] and not str(config["SMTP_URL"]).startswith(("smtp://", "smtps://")):
-        problems.append("KB_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
     if config["SMTP_URL"] and not config["TICKET_EMAIL_TO"]:
         problems.append("KB_TICKET_EMAIL_TO is empty while KB_SMTP_URL is set: who should receive the tickets?")
     if not _valid_rate_limit(str(config["RATE_LIMIT"])):
         problems.append(f"KB_RATE_LIMIT: {config['RATE_LIMIT']!r} is not like 120/minute or 10/second (or off)")
-    if not _is_number_in(config["ANALYTICS_RETENTION_DAYS"], 0, 36500, integer=True):
-        problems.append(
-            f"KB_ANALYTICS_RETENTION_DAYS: {config['ANALYTICS_RETENTION_DAYS']!r} must be a whole number of days"
-        )
-    if not _is_number_in(config["SEARCH_CONCURRENCY"], 1, 64, integer=True):
-        problems.append(f"KB_SEARCH_CONCURRENCY: {config['SEARCH_CONCURRENCY']!r} must be a whole number from 1 to 64")
-    if not _is_number_in(config["SEARCH_QUEUE"], 0, 1000, integer=True):
-        problems.append(f"KB_SEARCH_QUEUE: {config['SEARCH_QUEUE']!r} must be a whole number from 0 to 1000")
-    if config["LOG_FORMAT"] not in ("text", "json"):
-        problems.append(f"KB_LOG_FORMAT: {config['LOG_FORMAT']!r} is not text or json")
-    if config["REDIS_URL"] and not str(config["REDIS_URL"]).startswith(("redis://", "rediss://", "unix://")):
-        problems.append("KB_REDIS_URL must look like redis://127.0.0.1:6379/0 (or rediss://, unix://)")
-    if not _is_number_in(config["PROXY_HOPS"], 0, 5, integer=True):
-        problems.append(f"KB_PROXY_HOPS: {config['PROXY_HOPS']!r} must be a whole number from 0 to 5")
     problems += _account_problems(config)
     for origin in origins(config):
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
             problems.append(f"KB_BEACON_ORIGINS: {origin!r} is not an origin like https://www.example.com")
     return problems
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _account_problems(config) -> list[str]:

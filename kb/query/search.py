@@ -92,18 +92,36 @@ def run_search(
     return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a ranked hit points: the link (deep to the section when there is one), the section's heading, and
+    the text to quote from it. What search results and suggestions show alike."""
+
+    url: str
+    heading: str | None
+    text: str
+
+
+def place(page, anchor: str | None) -> Place:
+    section = page.section(anchor)
+    return Place(
+        url=page.url + (f"#{anchor}" if anchor else ""),
+        heading=section.heading if anchor else None,
+        text=section.text or page.summary,
+    )
+
+
 def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
     page = site.pages.get(hit.slug)
     if page is None:
         return None
-    section = page.section(hit.anchor)
-    text = section.text or page.summary
+    where = place(page, hit.anchor)
     return Result(
         slug=page.slug,
         title=page.title,
-        url=page.url + (f"#{hit.anchor}" if hit.anchor else ""),
-        section=section.heading if hit.anchor else None,
-        snippet=fulltext.snippet(text, terms),
+        url=where.url,
+        section=where.heading,
+        snippet=fulltext.snippet(where.text, terms),
         score=hit.score,
         category=page.category,
         status=page.status,

@@ -9,6 +9,7 @@ from flask import current_app
 from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
 from kb.query.capacity import ranking_slot
+from kb.query.search import place
 from search import fulltext
 from suggest import engine
 
@@ -88,18 +89,18 @@ def run_suggest(
 
 def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: bool = False) -> Suggestion:
     page = site.pages[candidate.slug]
-    section = page.section(candidate.anchor)
+    where = place(page, candidate.anchor)
     return Suggestion(
         slug=page.slug,
         title=page.title,
-        url=page.url + (f"#{candidate.anchor}" if candidate.anchor else ""),
-        section=section.heading if candidate.anchor else None,
-        snippet=fulltext.snippet(section.text or page.summary, terms, length=180),
+        url=where.url,
+        section=where.heading,
+        snippet=fulltext.snippet(where.text, terms, length=180),
         score=candidate.score,
         reasons=candidate.reasons,
         category=page.category,
         internal=page.status == "internal",
-        excerpt=make_excerpt(section.text or page.summary) if with_excerpt else None,
+        excerpt=make_excerpt(where.text) if with_excerpt else None,
     )
 
 

@@ -10,12 +10,13 @@ import json
 
 from flask import current_app, request
 
+from kb.config import setting
 from kb.errors import APIError
 from kb.query.suggest import MAX_URL
 from search.fulltext import MAX_QUERY_CHARS
 from suggest.engine import MAX_TEXT
 
-MAX_SUGGEST_LIMIT = 20
+MAX_SUGGEST_LIMIT = int(setting("SUGGEST_LIMIT").high or 0)
 __all__ = ["MAX_QUERY_CHARS", "MAX_SUGGEST_LIMIT", "MAX_TEXT", "MAX_URL"]
 
 
