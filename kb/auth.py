@@ -12,7 +12,9 @@ import functools
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request, url_for
@@ -247,10 +249,17 @@ def is_agent() -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    r"""``target`` when it is a path on this site, else ``default``: the one check for every ``next=``.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so ``/\t/evil.example`` or
+    ``/\\evil.example`` would leave the site: a target with any control character, whitespace or backslash is
+    refused, as is anything with a scheme or a host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch == "\\" or ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return default
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else default
 
 
 def init_app(app) -> None:
