@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from kb.db import get_engine, outbox, tickets
 from kb.errors import TicketInvalid
-from kb.query.suggest import MAX_URL
+from kb.query.suggest import MAX_URL, customer_url
 from suggest.engine import MAX_TEXT
 
 LIMITS = {"name": 200, "email": 320, "subject": 300, "message": MAX_TEXT, "url": MAX_URL}
@@ -52,6 +52,11 @@ def check(data: dict) -> TicketInput:
             problems[required] = "is required"
     if values.get("email") and "email" not in problems and not _EMAIL_RE.match(values["email"]):
         problems["email"] = "is not an e-mail address"
+    if values.get("url") and "url" not in problems:
+        try:
+            values["url"] = customer_url(values["url"])
+        except ValueError as e:
+            problems["url"] = str(e)
     shown = data.get("shown") or []
     if not isinstance(shown, list) or not all(isinstance(s, str) and len(s) <= 200 for s in shown) or len(shown) > 50:
         problems["shown"] = "must be a list of at most 50 article slugs"

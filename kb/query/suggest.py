@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -14,6 +16,28 @@ from search import fulltext
 from suggest import engine
 
 MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
+
+
+def customer_url(value: str) -> str:
+    """``value`` checked as the address of a page a customer is on: the one check for every URL a customer
+    gives (a suggestion request's ``url``, a ticket's page, the contact form's Referer).
+
+    Raises:
+        ValueError: what is wrong, to follow the field's name ("must be an http:// or https:// address").
+    """
+    value = value.strip()
+    if len(value) > MAX_URL:
+        raise ValueError(f"is too long (at most {MAX_URL} characters)")
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (parsing the port is what checks it)
+    except ValueError:
+        raise ValueError("is not a valid web address") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address")
+    return value
 
 
 @dataclass

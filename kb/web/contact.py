@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.analytics import events
 from kb.desk import tickets
 from kb.query.capacity import Busy
-from kb.query.suggest import run_suggest
+from kb.query.suggest import customer_url, run_suggest
 
 bp = Blueprint("contact", __name__)
 
@@ -34,7 +34,7 @@ def submit():
     values["session"] = request.form.get("session", "")[:64]
     shown = [s for s in request.form.get("shown", "").split(",") if s][:50]
     try:
-        ticket = tickets.check({**values, "shown": shown, "url": request.referrer or None})
+        ticket = tickets.check({**values, "shown": shown, "url": _page_written_on()})
         ticket_id = tickets.create(ticket, "contact_form", current_app.config)
         events.record(
             "ticket_submitted",
@@ -79,3 +79,12 @@ def _suggest(text: str) -> list:
         return run_suggest(text, limit=3)
     except Busy:
         return []
+
+
+def _page_written_on() -> str | None:
+    """The page the form was sent from (the Referer), when it is a web address: a missing or odd Referer
+    never costs the customer their message."""
+    try:
+        return customer_url(request.referrer) if request.referrer else None
+    except ValueError:
+        return None

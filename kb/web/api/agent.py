@@ -40,7 +40,7 @@ def read_ticket(body: dict) -> dict:
             status=413,
             code="text_too_long",
         )
-    check_url(url)
+    url = check_url(url)
     if email is not None and len(email) > 320:
         raise APIError("`customer_email` is too long (at most 320 characters)", code="invalid_field")
     if len(shown) > 50 or not all(isinstance(s, str) and len(s) <= 200 for s in shown):

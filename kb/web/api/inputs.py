@@ -12,7 +12,7 @@ from flask import current_app, request
 
 from kb.config import setting
 from kb.errors import APIError
-from kb.query.suggest import MAX_URL
+from kb.query.suggest import MAX_URL, customer_url
 from search.fulltext import MAX_QUERY_CHARS
 from suggest.engine import MAX_TEXT
 
@@ -105,9 +105,14 @@ def check_text(text: str, what: str = "`text`") -> None:
         )
 
 
-def check_url(url: str | None) -> None:
-    if url is not None and len(url) > MAX_URL:
-        raise APIError(f"`url` is too long (at most {MAX_URL} characters)", code="invalid_field")
+def check_url(url: str | None) -> str | None:
+    """A customer's page address, checked (http or https only), or None when none was given."""
+    if url is None or not url.strip():
+        return None
+    try:
+        return customer_url(url)
+    except ValueError as e:
+        raise APIError(f"`url` {e}", code="invalid_field") from None
 
 
 def check_limit(limit: int | None) -> None:

@@ -76,7 +76,7 @@ def suggest_get():
 
 def suggestions(text: str, url: str | None, limit: int | None):
     check_text(text)
-    check_url(url)
+    url = check_url(url)
     check_limit(limit)
     if not text.strip() and not url:
         raise APIError("give `text` (what the customer wrote) or `url` (the page they are on)", code="missing_field")
