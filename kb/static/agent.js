@@ -1,18 +1,8 @@
 // Agent pages: one-click copy of a suggested article's link or excerpt, ready to paste into a reply.
-// A copy counts as a click on that suggestion (once per article and page) in the analytics.
+// A copy counts as a click on that suggestion (once per article and page) in the analytics (kbSend: send.js).
 (function () {
   "use strict";
   var reported = {};
-
-  // Analytics: fire-and-forget, never in the way of the copy.
-  function send(events) {
-    try {
-      var body = JSON.stringify({ events: events });
-      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) { return; }
-      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
-        .catch(function () {});
-    } catch (e) { /* never mind */ }
-  }
 
   function copied(button) {
     try {
@@ -20,7 +10,7 @@
       var slug = item && item.getAttribute("data-suggestion");
       if (!slug || reported[slug]) { return; }
       reported[slug] = true;
-      send([{ type: "suggestion_clicked", surface: "agent", article: slug,
+      kbSend([{ type: "suggestion_clicked", surface: "agent", article: slug,
         position: parseInt(item.getAttribute("data-position"), 10) || null }]);
     } catch (e) { /* never mind */ }
   }

@@ -1,6 +1,7 @@
 /* kb chat beacon: <script src="https://help.example.com/beacon.js" data-color="#2563eb" data-greeting="Hi!"
  * data-position="right" defer></script> on any site. It draws in a shadow root: the page's CSS cannot reach in,
- * ours cannot leak out. For host pages: KB.open(), KB.close(), KB.search(text), KB.suggest([slug, ...]). */
+ * ours cannot leak out. For host pages: KB.open(), KB.close(), KB.search(text), KB.suggest([slug, ...]).
+ * Served by kb/web/beacon.py after send.js (kbSend), both in one closure: load it from /beacon.js, not /static/. */
 (() => {
   "use strict";
   if (window.KB?.beacon) return; // the tag is on the page twice
@@ -77,8 +78,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   function render(list, items, heading, q) {
     list.hint.textContent = heading;
     // Analytics: a list once it stays a second (they type on), and clicks.
-    const slugs = items.map((s) => s.slug), ev = (type, more) => navigator.sendBeacon(base + "/api/v1/events",
-      JSON.stringify({ events: [{ type, surface: "beacon", session: sid, query: q?.slice(0, 999), ...more }] }));
+    const slugs = items.map((s) => s.slug), ev = (type, more) =>
+      kbSend([{ type, surface: "beacon", session: sid, query: q?.slice(0, 999), ...more }], { base, fallback: false });
     list.seen = () => items[0] && list.key != (list.key = sid + slugs) && ev("suggestion_shown", { articles: slugs });
     clearTimeout(wait);
     wait = setTimeout(list.seen, 1000);
@@ -180,7 +181,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   }
   const fail = (text) => Object.assign(form.alert, { textContent: text, hidden: false });
 
-  function send(e) {
+  function submit(e) {
     e.preventDefault();
     for (const n in LABELS) setError(n, "");
     form.alert.hidden = true;
@@ -239,7 +240,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     contact = makeList("These articles might help");
     form.alert = h("p", { className: "err", role: "alert", hidden: true });
     form.submit = h("button", { className: "b go" }, "Send message");
-    form.el = h("form", { noValidate: true, onsubmit: send }, // the server says what is wrong
+    form.el = h("form", { noValidate: true, onsubmit: submit }, // the server says what is wrong
       field("name", "Name", "text", "name"), field("email", "Email", "email", "email"),
       field("message", "How can we help?"), form.alert, form.submit, contact.hint, contact.ul);
     form.message.addEventListener("input", () => suggestSoon(contact, form.message.value));

@@ -1,6 +1,7 @@
 // Contact form deflection: as the customer types, suggested articles appear beside the form, and the
 // slugs shown are sent with the ticket so agents know what the customer already saw. Suggestions that stay
-// on screen, and the ones opened, go to /api/v1/events with the form's session (the deflection figures).
+// on screen, and the ones opened, go to /api/v1/events with the form's session (the deflection figures;
+// kbSend: send.js, loaded first).
 (function () {
   "use strict";
   var form = document.querySelector("[data-contact-form]");
@@ -19,16 +20,6 @@
   }).join(",");
   var listed = form.subject.value + "\n" + form.message.value; // what the list on screen was suggested for
 
-  // Analytics: fire-and-forget, never in the way of the form; sendBeacon survives leaving the page.
-  function send(events) {
-    try {
-      var body = JSON.stringify({ events: events });
-      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) return;
-      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
-        .catch(function () {});
-    } catch (e) { /* never mind */ }
-  }
-
   function ev(type, more) {
     var e = { type: type, surface: "contact_form", session: (sessionInput && sessionInput.value) || null,
       query: listed.trim().slice(0, 1000) || null };
@@ -44,7 +35,7 @@
       clearTimeout(seenTimer);
       pending = null;
       reported = key;
-      send([ev("suggestion_shown", { articles: slugs })]);
+      kbSend([ev("suggestion_shown", { articles: slugs })]);
     };
     if (pending) seenTimer = setTimeout(pending, 1000);
   }
@@ -99,6 +90,6 @@
     if (!link) return;
     var links = Array.prototype.slice.call(panel.querySelectorAll("a[data-slug]"));
     if (pending) pending(); // clicked within the second: shown all the same
-    send([ev("suggestion_clicked", { article: link.getAttribute("data-slug"), position: links.indexOf(link) + 1 })]);
+    kbSend([ev("suggestion_clicked", { article: link.getAttribute("data-slug"), position: links.indexOf(link) + 1 })]);
   });
 })();

@@ -1,19 +1,10 @@
 // Search as you type: results appear under any help-center search box while the customer types.
 // Without JavaScript the box is a plain form that submits to /search.
-// What was shown and opened goes to /api/v1/events (the dropdown's own requests are not counted as searches).
+// What was shown and opened goes to /api/v1/events (the dropdown's own requests are not counted as searches)
+// by kbSend (send.js, loaded first).
 (function () {
   "use strict";
   var DEBOUNCE_MS = 150;
-
-  // Analytics: fire-and-forget, never in the page's way; sendBeacon survives the navigation that follows a click.
-  function send(events) {
-    try {
-      var body = JSON.stringify({ events: events });
-      if (navigator.sendBeacon && navigator.sendBeacon("/api/v1/events", body)) return;
-      fetch("/api/v1/events", { method: "POST", body: body, keepalive: true, headers: { "Content-Type": "text/plain" } })
-        .catch(function () {});
-    } catch (e) { /* never mind */ }
-  }
 
   function setup(box) {
     var input = box.querySelector("input[type=search]");
@@ -29,7 +20,7 @@
     function abandon() {
       if (!shown || shown.sent || !shown.settled) return;
       shown.sent = true;
-      send([{ type: "search", surface: "help_center", query: shown.query.slice(0, 1000), results: shown.slugs.length }]);
+      kbSend([{ type: "search", surface: "help_center", query: shown.query.slice(0, 1000), results: shown.slugs.length }]);
     }
 
     function close() {
@@ -100,7 +91,7 @@
         var events = [{ type: "search_click", surface: "help_center", query: q, article: shown.slugs[index], position: index + 1 }];
         if (!shown.sent) events.unshift({ type: "search", surface: "help_center", query: q, results: shown.slugs.length });
         shown.sent = true;
-        send(events);
+        kbSend(events);
       } catch (e) { /* analytics never stop the navigation */ }
     }
 
@@ -138,7 +129,7 @@
     results.addEventListener("click", function (e) {
       var link = e.target.closest && e.target.closest("a[data-slug]");
       if (!link) return;
-      send([{ type: "search_click", surface: "help_center", query: (results.getAttribute("data-query") || "").slice(0, 1000),
+      kbSend([{ type: "search_click", surface: "help_center", query: (results.getAttribute("data-query") || "").slice(0, 1000),
         article: link.getAttribute("data-slug"), position: parseInt(link.getAttribute("data-position"), 10) || null }]);
     });
   }

@@ -6,9 +6,11 @@ import gzip
 import re
 
 from kb.config import PROJECT_ROOT
-from tests.conftest import make_app, make_config
+from kb.web import beacon
+from tests.fixtures.app import make_app, make_config
 
-SCRIPT = PROJECT_ROOT / "kb" / "static" / "beacon.js"
+STATIC = PROJECT_ROOT / "kb" / "static"
+SCRIPT = STATIC / "beacon.js"
 
 # What the customer's site pays is the transfer: gzip, as served with compression on every page that embeds it.
 BUDGET = 8 * 1024  # bytes gzipped; about 6.2 kB today
@@ -20,7 +22,7 @@ def test_beacon_is_javascript_cached_for_an_hour(client):
     assert response.mimetype == "application/javascript"
     assert response.headers["Cache-Control"] in ("public, max-age=3600", "max-age=3600, public")
     assert response.headers["ETag"]
-    assert response.data == SCRIPT.read_bytes()
+    assert response.data == beacon.body(STATIC)  # the shared send.js and beacon.js in one closure
 
 
 def test_beacon_loads_from_any_origin(client):
@@ -42,7 +44,7 @@ def test_beacon_conditional_get_answers_304(client):
 def test_beacon_head(client):
     response = client.head("/beacon.js")
     assert response.status_code == 200
-    assert int(response.headers["Content-Length"]) == len(SCRIPT.read_bytes())
+    assert int(response.headers["Content-Length"]) == len(beacon.body(STATIC))
 
 
 def test_beacon_is_small(client):
