@@ -59,9 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     from kb import auth, cli, db
     from kb.index import serving
     from kb.query import capacity
-    from kb.web import errors, security
+    from kb.web import errors, requests, security
 
     app.extensions["kb"] = State()
+    requests.init_app(app)
     CSRFProtect(app)
     security.init_app(app)
     serving.init_app(app)

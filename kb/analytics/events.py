@@ -131,7 +131,8 @@ class EventWriter:
         self.flush_lock = threading.Lock()
         self.wake = threading.Event()
         self.stopping = False
-        self.dropped = 0
+        self.dropped = 0  # events not queued: the queue was full
+        self.refused = 0  # events the database refused to store
         self.failing = False
         self.thread = threading.Thread(target=self._run, name="kb-events", daemon=True)
         self.thread.start()
@@ -149,22 +150,43 @@ class EventWriter:
         return True
 
     def flush(self) -> int:
+        """Write what is queued. A database that cannot be reached keeps the events queued for the next try;
+        an event the database refuses (bad data) is logged and dropped alone, never with its batch."""
         with self.flush_lock:
             written = 0
             while self.queue:
                 batch = [self.queue.popleft() for _ in range(min(BATCH, len(self.queue)))]
-                try:
-                    with self.engine.begin() as conn:
-                        conn.execute(events.insert(), batch)
-                except sa.exc.SQLAlchemyError:
-                    log.exception("could not write %d events; will retry", len(batch))
-                    self.queue.extendleft(reversed(batch))
+                done, unwritten = self._write(batch)
+                written += done
+                if unwritten:
+                    self.queue.extendleft(reversed(unwritten))
                     self.failing = True
                     break
-                written += len(batch)
             else:
                 self.failing = False
             return written
+
+    def _write(self, batch: list[dict]) -> tuple[int, list[dict]]:
+        """(events written, events to try again later)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(events.insert(), batch)
+            return len(batch), []
+        except REFUSED:
+            if len(batch) == 1:
+                self.refused += 1
+                log.exception("dropped a %s event the database refuses", batch[0].get("type"))
+                return 0, []
+        except sa.exc.SQLAlchemyError:  # unreachable, restarting, locked: the same events may go in later
+            log.exception("could not write %d events; will retry", len(batch))
+            return 0, batch
+        written = 0
+        for n, row in enumerate(batch):  # one of them is refused: write the others one by one
+            done, unwritten = self._write([row])
+            if unwritten:
+                return written, batch[n:]
+            written += done
+        return written, []
 
     def stop(self) -> None:
         """Write what is queued and end the thread (the app is shutting down)."""
@@ -193,6 +215,8 @@ class EventWriter:
 
 
 PURGE_EVERY = 3600.0
+# What the database refuses to store, whenever it is tried (unlike a database that is down, which is retried)
+REFUSED = (sa.exc.DataError, sa.exc.IntegrityError, ValueError)
 
 
 def purge(engine: sa.Engine, *, older_than_days: int | None = None, now: dt.datetime | None = None) -> int:

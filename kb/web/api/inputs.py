@@ -6,13 +6,12 @@ request always gets the same 4xx JSON error (see :class:`kb.errors.APIError`) sa
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 
 from kb.config import setting
 from kb.errors import APIError
 from kb.query.suggest import MAX_URL, customer_url
+from kb.web.requests import parse_json
 from search.fulltext import MAX_QUERY_CHARS
 from suggest.engine import MAX_TEXT
 
@@ -20,9 +19,12 @@ MAX_SUGGEST_LIMIT = int(setting("SUGGEST_LIMIT").high or 0)
 __all__ = ["MAX_QUERY_CHARS", "MAX_SUGGEST_LIMIT", "MAX_TEXT", "MAX_URL"]
 
 
-def check_body_size() -> None:
+def check_body_size(read: bytes | None = None) -> None:
+    """413 when the declared length is over the limit, or when a chunked body (no length declared) that was
+    ``read`` filled it: the server stops reading there, so what came is only the start of something larger."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
+    declared = request.content_length
+    if (declared is not None and declared > limit) or (declared is None and read is not None and len(read) >= limit):
         raise APIError(
             f"the request body is larger than {limit // 1024} kB", status=413, code="request_entity_too_large"
         )
@@ -34,10 +36,7 @@ def json_body() -> dict:
         raise APIError(
             "send a JSON object with Content-Type: application/json", status=415, code="unsupported_media_type"
         )
-    check_body_size()
-    body = request.get_json(silent=True)
-    if body is None:
-        raise APIError("the request body is not valid JSON", code="invalid_json")
+    body = _parsed_body()
     if not isinstance(body, dict):
         raise APIError(f"the JSON body must be an object, got {json_type(body)}", code="invalid_json")
     return body
@@ -45,13 +44,20 @@ def json_body() -> dict:
 
 def beacon_body():
     """JSON sent by ``navigator.sendBeacon``, which posts text/plain (so the browser sends no preflight)."""
-    check_body_size()
     if request.mimetype not in ("application/json", "text/plain"):
         raise APIError("send JSON as application/json or text/plain", status=415, code="unsupported_media_type")
+    return _parsed_body()
+
+
+def _parsed_body():
+    """The body as cleaned JSON. Reading it raises 413 past the size limit, chunked bodies included."""
+    check_body_size()
+    raw = request.get_data(cache=True)
+    check_body_size(raw)
     try:
-        return json.loads(request.get_data(cache=False) or b"null")
-    except ValueError:
-        raise APIError("the request body is not valid JSON", code="invalid_json") from None
+        return parse_json(raw or b"null")
+    except ValueError as e:
+        raise APIError(f"the request body is not valid JSON ({e})", code="invalid_json") from None
 
 
 def field(body: dict, name: str, kind: type, *, default=None):
