@@ -39,10 +39,12 @@ class Agent(UserMixin):
     name: str
     role: str
     password_hash: str
+    session_version: int = 0
 
     def get_id(self) -> str:
-        # The hash's tail in the session id: a changed password or a removed account ends every session.
-        return f"{self.id}.{self.password_hash[-16:]}"
+        # Checked against the database on every request: signing out (which raises the version), a changed
+        # password or a removed account ends every session, a copied cookie included.
+        return f"{self.id}.{self.session_version}.{self.password_hash[-16:]}"
 
     @property
     def is_admin(self) -> bool:
@@ -63,7 +65,7 @@ def check_password(password: str) -> None:
 
 
 def _agent(row) -> Agent:
-    return Agent(row.id, row.email, row.name, row.role, row.password_hash)
+    return Agent(row.id, row.email, row.name, row.role, row.password_hash, row.session_version)
 
 
 def add_agent(
@@ -98,14 +100,23 @@ def list_agents(engine=None) -> list[dict]:
 
 
 def load_agent(session_id: str) -> Agent | None:
-    agent_id, _, tail = session_id.partition(".")
-    if not agent_id.isdigit():
+    agent_id, _, rest = session_id.partition(".")
+    version, _, tail = rest.partition(".")
+    if not agent_id.isdigit() or not version.isdigit():
         return None
     with get_engine().connect() as conn:
         row = conn.execute(sa.select(agents).where(agents.c.id == int(agent_id))).first()
-    if row is None or not hmac.compare_digest(row.password_hash[-16:], tail):
+    if row is None or row.session_version != int(version):
         return None
-    return _agent(row)
+    return _agent(row) if hmac.compare_digest(row.password_hash[-16:], tail) else None
+
+
+def end_sessions(agent_id: int, engine=None) -> None:
+    """End every session of this agent, here and on every other host (sign-out)."""
+    with (engine or get_engine()).begin() as conn:
+        conn.execute(
+            agents.update().where(agents.c.id == agent_id).values(session_version=agents.c.session_version + 1)
+        )
 
 
 def authenticate(email: str, password: str) -> Agent | None:

@@ -80,6 +80,8 @@ agents = sa.Table(
     sa.Column("source", sa.String(20), nullable=False, default="cli"),  # cli, config (KB_AGENTS)
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("last_sign_in_at", UTCDateTime()),
+    # raised at sign-out: every session signed in before (on any device, any host) ends
+    sa.Column("session_version", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 api_tokens = sa.Table(

@@ -37,6 +37,8 @@ def sign_in_post():
 
 @bp.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        auth.end_sessions(current_user.id)
     logout_user()
     flash("You are signed out.", "agent")
     return redirect(url_for("agent.sign_in"), code=303)
