@@ -16,7 +16,9 @@ import smtplib
 import threading
 import urllib.error
 import urllib.request
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -154,20 +156,27 @@ def send_webhook(config, row: dict) -> None:
             raise urllib.error.HTTPError(request.full_url, response.status, "not a 2xx answer", response.headers, None)
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, newlines included, as one space: what a header may hold."""
+    return " ".join(text.split())
+
+
 def send_email(config, row: dict) -> None:
     """E-mail over ``KB_SMTP_URL``: smtp://[user:password@]host[:port] (STARTTLS if offered) or smtps://."""
     url = urlsplit(config["SMTP_URL"])
     data = payload(row)
+    host = url.hostname or "localhost"
+    customer = Address(display_name=one_line(data["name"]), addr_spec=data["email"])
     message = EmailMessage()
-    message["Subject"] = f"[Ticket #{data['id']}] {data['subject'] or data['message'][:60]}"
-    message["From"] = config.get("SMTP_FROM") or f"kb <kb@{url.hostname or 'localhost'}>"
+    message["Subject"] = one_line(f"[Ticket #{data['id']}] {data['subject'] or data['message'][:60]}")
+    message["From"] = config.get("SMTP_FROM") or Address("kb", "kb", host)
     message["To"] = config["TICKET_EMAIL_TO"]
-    message["Reply-To"] = f"{data['name']} <{data['email']}>"
-    message["Message-ID"] = f"<kb-ticket-{data['id']}@{url.hostname or 'localhost'}>"
+    message["Reply-To"] = customer  # quoted by the header class: a name can never add an address
+    message["Message-ID"] = make_msgid(f"kb-ticket-{data['id']}", domain=host)
     lines = [
         data["message"],
         "",
-        f"From: {data['name']} <{data['email']}>",
+        f"From: {customer}",
         f"Page: {data['url'] or '-'}",
         f"Suggested before writing: {', '.join(data['suggested_before']) or 'nothing'}",
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 
 import sqlalchemy as sa
 
@@ -43,14 +45,14 @@ def check(data: dict) -> TicketInput:
         if not isinstance(value, str):
             problems[name] = "must be a string"
             continue
-        value = value.strip()
+        value = value.strip() if name == "message" else " ".join(value.split())  # one line: a header, a link
         if len(value) > LIMITS[name]:
             problems[name] = f"is too long (at most {LIMITS[name]} characters)"
         values[name] = value
     for required in ("name", "email", "message"):
         if not values.get(required) and required not in problems:
             problems[required] = "is required"
-    if values.get("email") and "email" not in problems and not _EMAIL_RE.match(values["email"]):
+    if values.get("email") and "email" not in problems and not _is_email(values["email"]):
         problems["email"] = "is not an e-mail address"
     if values.get("url") and "url" not in problems:
         try:
@@ -71,6 +73,16 @@ def check(data: dict) -> TicketInput:
         values["url"] or None,
         tuple(dict.fromkeys(shown)),
     )
+
+
+def _is_email(value: str) -> bool:
+    """A single address the e-mail header classes accept as it is (so a reply can always be sent to it)."""
+    if not _EMAIL_RE.match(value):
+        return False
+    try:
+        return Address(addr_spec=value).addr_spec == value
+    except (ValueError, IndexError, HeaderParseError):
+        return False
 
 
 def destinations(config) -> list[str]:
