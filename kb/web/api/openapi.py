@@ -1,11 +1,21 @@
-"""The OpenAPI 3.1 description of kb's JSON API, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of kb's JSON API, served at /api/v1/openapi.json: the document and its paths.
+
+The named schemas the paths refer to are built in :mod:`kb.web.api.schemas`.
+"""
 
 from __future__ import annotations
 
+from kb.analytics.events import CLIENT_TYPES, SURFACES
+from kb.desk.inbox import STATUSES
+from kb.web.api.inputs import MAX_QUERY_CHARS, MAX_TEXT, MAX_URL
+from kb.web.api.schemas import ref, schemas
+from search.hybrid import MODES
+
 ERROR = {
     "description": "The request was refused; the message says why.",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    "content": {"application/json": {"schema": ref("Error")}},
 }
+AGENT_ONLY = [{"agentToken": []}]
 
 
 def document(server_url: str) -> dict:
@@ -31,7 +41,7 @@ def document(server_url: str) -> dict:
             "/api/v1/agent/tickets/{ticket_id}": {"get": _agent_ticket()},
         },
         "components": {
-            "schemas": {**_schemas(), **_agent_schemas()},
+            "schemas": schemas(),
             "securitySchemes": {
                 "agentToken": {"type": "http", "scheme": "bearer"},
                 "adminToken": {"type": "http", "scheme": "bearer"},
@@ -45,9 +55,9 @@ def _search() -> dict:
         "summary": "Search published articles (hybrid ranking, section deep links)",
         "operationId": "search",
         "parameters": [
-            _param("q", {"type": "string", "minLength": 1, "maxLength": 1000}, required=True),
+            _param("q", {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS}, required=True),
             _param("limit", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}),
-            _param("mode", {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]}),
+            _param("mode", {"type": "string", "enum": list(MODES)}),
             _param("category", {"type": "string"}),
         ],
         "responses": {"200": _json("Ranked results", "SearchResponse"), **errors(400, 429, 503)},
@@ -59,8 +69,8 @@ def _suggest_get() -> dict:
         "summary": "Suggested articles for a short text and/or the page the customer is on",
         "operationId": "suggestGet",
         "parameters": [
-            _param("q", {"type": "string", "maxLength": 20000}),
-            _param("url", {"type": "string", "maxLength": 2048}),
+            _param("q", {"type": "string", "maxLength": MAX_TEXT}),
+            _param("url", {"type": "string", "maxLength": MAX_URL}),
             _param("limit", {"type": "integer", "minimum": 1, "maximum": 20}),
         ],
         "responses": {"200": _json("Suggestions", "SuggestResponse"), **errors(400, 413, 429, 503)},
@@ -73,7 +83,7 @@ def _suggest_post() -> dict:
         "operationId": "suggest",
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SuggestRequest"}}},
+            "content": {"application/json": {"schema": ref("SuggestRequest")}},
         },
         "responses": {
             "200": _json("Suggestions, best first; empty when none is confident enough", "SuggestResponse"),
@@ -97,7 +107,7 @@ def _tickets_post() -> dict:
         "operationId": "createTicket",
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TicketRequest"}}},
+            "content": {"application/json": {"schema": ref("TicketRequest")}},
         },
         "responses": {
             "201": _json("Stored; delivery follows", "TicketCreated"),
@@ -106,17 +116,14 @@ def _tickets_post() -> dict:
     }
 
 
-AGENT_ONLY = [{"agentToken": []}]
-
-
 def _events_post() -> dict:
     event = {
         "type": "object",
         "required": ["type"],
         "properties": {
-            "type": {"type": "string", "enum": ["search", "search_click", "suggestion_shown", "suggestion_clicked"]},
-            "surface": {"type": "string", "enum": ["help_center", "beacon", "contact_form", "agent", "api"]},
-            "query": {"type": "string", "maxLength": 1000},
+            "type": {"type": "string", "enum": list(CLIENT_TYPES)},
+            "surface": {"type": "string", "enum": list(SURFACES)},
+            "query": {"type": "string", "maxLength": MAX_QUERY_CHARS},
             "article": {"type": "string", "maxLength": 200, "description": "Required for clicks"},
             "position": {"type": "integer", "minimum": 0, "maximum": 10000},
             "results": {"type": "integer", "minimum": 0, "maximum": 10000},
@@ -164,7 +171,7 @@ def _admin_stats() -> dict:
         "responses": {
             "200": {
                 "description": "The figures (the same as the /admin dashboard)",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}},
+                "content": {"application/json": {"schema": ref("Stats")}},
             },
             **errors(400, 401, 403, 429),
         },
@@ -178,7 +185,7 @@ def _agent_suggest() -> dict:
         "security": AGENT_ONLY,
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AgentSuggestRequest"}}},
+            "content": {"application/json": {"schema": ref("AgentSuggestRequest")}},
         },
         "responses": {
             "200": _json("Suggestions, leaving out what the customer was already shown", "AgentSuggestResponse"),
@@ -193,7 +200,7 @@ def _agent_tickets() -> dict:
         "operationId": "agentTickets",
         "security": AGENT_ONLY,
         "parameters": [
-            _param("status", {"type": "string", "enum": ["open", "answered", "closed"]}),
+            _param("status", {"type": "string", "enum": list(STATUSES)}),
             _param("q", {"type": "string", "maxLength": 200}),
             _param("page", {"type": "integer", "minimum": 1, "default": 1}),
             _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
@@ -212,271 +219,6 @@ def _agent_ticket() -> dict:
     }
 
 
-def _agent_schemas() -> dict:
-    slugs = {"type": "array", "items": {"type": "string"}}
-    agent_suggestion = {
-        "allOf": [
-            {"$ref": "#/components/schemas/Suggestion"},
-            {
-                "type": "object",
-                "required": ["excerpt"],
-                "properties": {
-                    "excerpt": {"type": "string", "description": "Plain text, ready to paste into a reply"},
-                    "internal": {"type": "boolean", "description": "Only for agents: do not send to customers"},
-                },
-            },
-        ]
-    }
-    return {
-        "AgentSuggestRequest": {
-            "type": "object",
-            "properties": {
-                "subject": {"type": "string"},
-                "body": {"type": "string", "description": "subject and body: at most 20000 characters together"},
-                "customer_email": {"type": "string", "maxLength": 320},
-                "url": {"type": "string", "maxLength": 2048},
-                "shown": {**slugs, "maxItems": 50, "description": "Slugs the customer has already seen"},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 20},
-            },
-        },
-        "AgentSuggestion": agent_suggestion,
-        "Stats": _stats_schema(),
-        "AgentSuggestResponse": {
-            "type": "object",
-            "required": ["suggestions", "already_shown"],
-            "properties": {
-                "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/AgentSuggestion"}},
-                "already_shown": {**slugs, "description": "Left out: shown to this customer before"},
-            },
-        },
-        "Ticket": {
-            "type": "object",
-            "required": ["id", "created_at", "name", "email", "subject", "message", "source", "shown", "status"],
-            "properties": {
-                "id": {"type": "integer"},
-                "created_at": {"type": "string", "format": "date-time"},
-                "updated_at": {"type": ["string", "null"], "format": "date-time"},
-                "name": {"type": "string"},
-                "email": {"type": "string"},
-                "subject": {"type": "string"},
-                "message": {"type": "string"},
-                "url": {"type": ["string", "null"]},
-                "source": {"type": "string", "enum": ["contact_form", "beacon", "api"]},
-                "shown": slugs,
-                "status": {"type": "string", "enum": ["open", "answered", "closed"]},
-                "resolved_article": {"type": ["string", "null"]},
-                "resolved_by": {"type": ["string", "null"]},
-            },
-        },
-        "TicketList": {
-            "type": "object",
-            "required": ["tickets", "total", "page", "pages", "counts"],
-            "properties": {
-                "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}},
-                "total": {"type": "integer"},
-                "page": {"type": "integer"},
-                "pages": {"type": "integer"},
-                "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-            },
-        },
-        "TicketDetail": {
-            "type": "object",
-            "required": ["ticket", "already_shown", "suggestions"],
-            "properties": {
-                "ticket": {"$ref": "#/components/schemas/Ticket"},
-                "already_shown": slugs,
-                "suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/AgentSuggestion"}},
-            },
-        },
-    }
-
-
-def _stats_schema() -> dict:
-    rate = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
-    count = {"type": "integer", "minimum": 0}
-    query_count = {
-        "type": "object",
-        "required": ["query", "count"],
-        "properties": {"query": {"type": "string"}, "count": count},
-    }
-    return {
-        "type": "object",
-        "required": [
-            "from",
-            "to",
-            "searches",
-            "no_result_searches",
-            "article_views",
-            "articles",
-            "suggestion_ctr",
-            "deflection_rate",
-            "deflection",
-            "content_gaps",
-            "top_searches",
-            "ctr_by_position",
-        ],
-        "properties": {
-            "from": {"type": "string", "format": "date"},
-            "to": {"type": "string", "format": "date"},
-            "searches": count,
-            "searches_per_day": {"type": "array", "items": {"type": "object"}},
-            "unique_visitors": count,
-            "top_searches": {"type": "array", "items": {"type": "object"}},
-            "no_result_searches": {"type": "array", "items": query_count},
-            "content_gaps": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["label", "count", "queries"],
-                    "properties": {
-                        "label": {"type": "string"},
-                        "count": count,
-                        "queries": {"type": "array", "items": query_count},
-                    },
-                },
-            },
-            "article_views": count,
-            "articles": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["slug", "views", "helpful", "not_helpful", "flagged"],
-                    "properties": {
-                        "slug": {"type": "string"},
-                        "title": {"type": "string"},
-                        "views": count,
-                        "helpful": count,
-                        "not_helpful": count,
-                        "helpful_rate": rate,
-                        "reasons": {"type": "object", "additionalProperties": count},
-                        "comments": {"type": "array", "items": {"type": "string"}},
-                        "flagged": {"type": "boolean"},
-                    },
-                },
-            },
-            "ctr_by_position": {"type": "array", "items": {"type": "object"}},
-            "suggestion_ctr": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    "required": ["shown", "clicked", "rate"],
-                    "properties": {"shown": count, "clicked": count, "rate": rate},
-                },
-            },
-            "deflection_rate": rate,
-            "deflection": {"type": "object"},
-        },
-    }
-
-
-def _schemas() -> dict:
-    nullable_string = {"type": ["string", "null"]}
-    return {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                }
-            },
-        },
-        "SearchResult": {
-            "type": "object",
-            "required": ["slug", "title", "url", "section", "snippet", "score", "category"],
-            "properties": {
-                "slug": {"type": "string"},
-                "title": {"type": "string"},
-                "url": {"type": "string", "description": "Includes #anchor when a section matched"},
-                "section": nullable_string,
-                "snippet": {"type": "string", "description": "Escaped HTML with <mark> around query words"},
-                "score": {"type": "number"},
-                "category": {"type": "string"},
-            },
-        },
-        "SearchResponse": {
-            "type": "object",
-            "required": ["query", "mode", "total", "did_you_mean", "results"],
-            "properties": {
-                "query": {"type": "string"},
-                "mode": {"type": "string", "enum": ["hybrid", "fulltext", "semantic"]},
-                "total": {"type": "integer"},
-                "did_you_mean": nullable_string,
-                "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
-            },
-        },
-        "SuggestRequest": {
-            "type": "object",
-            "properties": {
-                "text": {"type": "string", "maxLength": 20000},
-                "url": {"type": "string", "maxLength": 2048},
-                "locale": {"type": "string"},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 20},
-            },
-        },
-        "Suggestion": {
-            "type": "object",
-            "required": ["slug", "title", "url", "snippet", "score", "reasons"],
-            "properties": {
-                "slug": {"type": "string"},
-                "title": {"type": "string"},
-                "url": {"type": "string"},
-                "section": nullable_string,
-                "snippet": {"type": "string"},
-                "score": {"type": "number", "minimum": 0, "maximum": 1},
-                "reasons": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": ["semantic", "keywords", "page rule", "feedback"]},
-                },
-                "category": {"type": "string"},
-            },
-        },
-        "TicketRequest": {
-            "type": "object",
-            "required": ["name", "email", "message"],
-            "properties": {
-                "name": {"type": "string", "maxLength": 200},
-                "email": {"type": "string", "format": "email", "maxLength": 320},
-                "subject": {"type": "string", "maxLength": 300},
-                "message": {"type": "string", "maxLength": 20000},
-                "url": {"type": "string", "maxLength": 2048},
-                "shown": {
-                    "type": "array",
-                    "maxItems": 50,
-                    "items": {"type": "string"},
-                    "description": "Slugs of the articles suggested before the customer wrote",
-                },
-                "source": {"type": "string", "enum": ["beacon", "api"]},
-            },
-        },
-        "Article": {
-            "type": "object",
-            "required": ["slug", "title", "url", "html"],
-            "properties": {
-                "slug": {"type": "string"},
-                "title": {"type": "string"},
-                "summary": {"type": "string"},
-                "url": {"type": "string"},
-                "category": {"type": "string"},
-                "updated": {"type": ["string", "null"]},
-                "html": {"type": "string", "description": "Sanitized with kb's allowlist"},
-            },
-        },
-        "TicketCreated": {
-            "type": "object",
-            "required": ["id", "status"],
-            "properties": {"id": {"type": "integer"}, "status": {"type": "string"}},
-        },
-        "SuggestResponse": {
-            "type": "object",
-            "required": ["suggestions"],
-            "properties": {"suggestions": {"type": "array", "items": {"$ref": "#/components/schemas/Suggestion"}}},
-        },
-    }
-
-
 def errors(*statuses: int) -> dict:
     """The shared error response under each of ``statuses``."""
     return {str(status): ERROR for status in statuses}
@@ -489,5 +231,5 @@ def _param(name: str, schema: dict, *, required: bool = False) -> dict:
 def _json(description: str, schema: str) -> dict:
     return {
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        "content": {"application/json": {"schema": ref(schema)}},
     }
