@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as data:
-        report = build_index(args.folder, data, encoder=None, full=True)
+        report = build_index(args.folder, data, encoder=None, full=True, allow_errors=True)
         build_dir = current_build_dir(index_root(data))
         random_embeddings(build_dir, semantic.DEFAULT_MODEL)
         app = create_app(

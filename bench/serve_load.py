@@ -195,7 +195,7 @@ def prepare(folder: Path, limit: int, work: Path) -> tuple[Path, Path, int, int]
         shutil.rmtree(leftover, ignore_errors=True)
     articles.mkdir(parents=True)
     count = subset(folder, limit, articles)
-    report = build_index(articles, data, encoder=None, full=True)
+    report = build_index(articles, data, encoder=None, full=True, allow_errors=True)
     random_embeddings(current_build_dir(index_root(data)), semantic.DEFAULT_MODEL)
     model_data = work / "model-check"
     encoder = semantic.load_encoder(semantic.DEFAULT_MODEL)

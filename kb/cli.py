@@ -54,8 +54,9 @@ def check_command(articles_dir: Path | None, strict: bool) -> None:
 @click.command("index")
 @_articles_option
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
+@click.option("--allow-errors", is_flag=True, help="Publish even when `kb check` finds errors (skipping bad files).")
 @with_appcontext
-def index_command(articles_dir: Path | None, full: bool) -> None:
+def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> None:
     """Build the search index (incremental; switched atomically when complete)."""
     from kb.index.build import build_index
     from kb.index.serving import EncoderHolder
@@ -74,6 +75,7 @@ def index_command(articles_dir: Path | None, full: bool) -> None:
                 encoder=encoder,
                 full=full,
                 progress=lambda stage, n: bar.update(n),
+                allow_errors=allow_errors,
             )
     except OSError as e:  # a full disk, a read-only folder: the half-written build is removed
         where = e.filename or config["DATA_DIR"]

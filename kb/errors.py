@@ -37,6 +37,18 @@ class IndexNotBuiltError(KBError):
         super().__init__(f"Search index in {self.index_dir} is not usable ({reason}). Run `kb index` to build it.")
 
 
+class ContentError(KBError):
+    """The articles have errors, so the index was not switched; ``problems`` lists every one (file:line)."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(
+            f"Not published: the articles have {len(self.problems)} error(s); the previous index keeps serving.\n"
+            f"{lines}\nFix them (see `kb check`), or publish anyway with `kb index --allow-errors`."
+        )
+
+
 class ModelUnavailableError(KBError):
     """The embedding model cannot be loaded; kb keeps working with full-text search alone."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from kb import logs
+from kb.errors import ContentError
 from kb.index.build import build_index, export_query_model
 from kb.index.layout import current_build_dir, index_root, schema_problem
 from kb.index.serving import EncoderHolder
@@ -69,6 +70,8 @@ def watch_articles(app, stop: threading.Event, seen: tuple | None = None) -> Non
             seen = now
             try:
                 rebuild(app)
+            except ContentError as e:  # said as kb check says it; the previous index keeps serving
+                click.echo(e.message, err=True)
             except Exception:  # keep watching: the previous index keeps serving
                 log.exception("rebuilding the index failed")
 

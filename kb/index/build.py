@@ -20,7 +20,7 @@ from pathlib import Path
 from kb.content.articles import Problem
 from kb.content.pages import compile_articles
 from kb.content.store import Site
-from kb.errors import KBError
+from kb.errors import ContentError, KBError
 from kb.index.layout import (
     TEMP_PREFIX,
     BuildFolder,
@@ -62,13 +62,24 @@ class BuildReport:
 
 
 def build_index(
-    articles_dir: Path | str, data_dir: Path | str, *, encoder=None, full: bool = False, progress=None
+    articles_dir: Path | str,
+    data_dir: Path | str,
+    *,
+    encoder=None,
+    full: bool = False,
+    progress=None,
+    allow_errors: bool = False,
 ) -> BuildReport:
     """Build (incrementally unless ``full``) the index of ``articles_dir`` into ``data_dir``.
 
     Args:
         encoder: a :class:`search.semantic.Encoder`, or None for a full-text-only index.
         progress: optional ``callable(stage, count)`` told about work done, for progress bars.
+        allow_errors: publish even when an article has errors (its file is skipped, or a link left broken).
+
+    Raises:
+        ContentError: an article has an error (as ``kb check`` reports it) and ``allow_errors`` is off: nothing
+            is written, and the previous build keeps serving.
     """
     started = time.perf_counter()
     root = index_root(data_dir)
@@ -76,6 +87,9 @@ def build_index(
     with _build_lock(root):
         previous = None if full else current_build_dir(root)
         compiled = compile_articles(articles_dir, _previous_pages(previous))
+        errors = [p for p in compiled.problems if p.level == "error"]
+        if errors and not allow_errors:
+            raise ContentError(sorted(errors, key=lambda p: (p.path, p.line or 0)))
         site = Site(compiled.pages, compiled.categories)
         docs = _section_docs(site.pages.values())
         build_dir = builds_dir(root) / f"{TEMP_PREFIX}{_new_build_id()}"

@@ -4,10 +4,12 @@ import threading
 
 import pytest
 
+from kb.errors import ContentError
 from kb.index import serving
 from kb.index.build import build_index
 from kb.index.layout import current_build_dir, index_root
-from tests.conftest import FakeEncoder, make_app, make_config
+from tests.fixtures.app import make_app, make_config
+from tests.fixtures.model import FakeEncoder
 
 
 class CountingEncoder(FakeEncoder):
@@ -118,12 +120,37 @@ def test_readers_never_see_a_half_built_index(fresh):
     assert len(list((index_root(data_dir) / "builds").iterdir())) <= 3  # old builds are pruned
 
 
-def test_broken_article_is_skipped_and_the_rest_served(fresh):
+def test_broken_article_is_skipped_and_the_rest_served_when_errors_are_allowed(fresh):
     articles, data_dir, app = fresh
     (articles / "account" / "broken.md").write_text("---\ntitle: [oops\n---\n")
-    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    report = build_index(articles, data_dir, encoder=FakeEncoder(), allow_errors=True)
     assert any(p.path == "account/broken.md" for p in report.problems)
     assert app.test_client().get("/articles/reset-password").status_code == 200
+
+
+def test_an_index_with_errors_is_not_published(fresh):
+    articles, data_dir, _ = fresh
+    before = current_build_dir(index_root(data_dir))
+    (articles / "account" / "broken.md").write_text("---\ntitle: [oops\n---\n")
+    with pytest.raises(ContentError) as refused:
+        build_index(articles, data_dir, encoder=FakeEncoder())
+    assert "account/broken.md:3: error: invalid YAML" in refused.value.message
+    assert "kb index --allow-errors" in refused.value.message
+    assert current_build_dir(index_root(data_dir)) == before
+
+
+def test_a_slug_taken_over_from_an_earlier_folder_is_not_published(fresh):
+    """Hardening finding 11: a file claiming a shipped article's slug must not silently replace it."""
+    articles, data_dir, app = fresh
+    (articles / "aaa").mkdir()
+    (articles / "aaa" / "takeover.md").write_text(
+        "---\nslug: reset-password\n---\n# Call this number\n\nGive us your card.\n"
+    )
+    result = app.test_cli_runner().invoke(args=["index", "--articles", str(articles)])
+    assert result.exit_code == 1
+    assert "Not published" in result.output and "reset-password" in result.output
+    html = app.test_client().get("/articles/reset-password").get_data(as_text=True)
+    assert "Reset your password" in html and "Give us your card" not in html
 
 
 def test_build_without_encoder_is_fulltext_only_and_search_degrades(fresh):
@@ -155,7 +182,7 @@ def test_links_from_unchanged_articles_are_still_checked(fresh):
     articles, data_dir, _ = fresh
     path = articles / "account" / "two-factor-authentication.md"
     path.write_text(path.read_text().replace("## Recovery codes", "## Backup codes"))
-    report = build_index(articles, data_dir, encoder=FakeEncoder())
+    report = build_index(articles, data_dir, encoder=FakeEncoder(), allow_errors=True)
     assert report.rendered == 1
     assert [str(p) for p in report.problems if p.level == "error"] == [
         "account/reset-password.md:21: error: link to two-factor-authentication.md#recovery-codes: "
@@ -222,7 +249,7 @@ def test_kb_serve_rebuilds_an_index_that_an_older_kb_built(tmp_path):
 
     from kb import serve
     from kb.index.layout import SCHEMA_VERSION, read_manifest
-    from tests.conftest import ARTICLES
+    from tests.fixtures.app import ARTICLES
 
     app = make_app(make_config(tmp_path / "data", DATABASE_URL="sqlite://"))
     build_index(ARTICLES, tmp_path / "data", encoder=FakeEncoder())
