@@ -85,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (help.bp, beacon.bp, contact.bp, site_files.bp, health.bp, agent.bp, admin.bp):
         app.register_blueprint(blueprint)
-    security.limit_sign_in(app, "agent.sign_in_post")
+    security.limit_public_pages(app)
     for blueprint in (public.bp, agent_api.bp, admin_api.bp, integrations.bp):
         security.limit_blueprint(app, blueprint)
         app.extensions["csrf"].exempt(blueprint)

@@ -121,10 +121,3 @@ def mark_resolved(ticket_id: int):
     current_app.logger.info("ticket %s resolved by article %s (%s)", ticket_id, slug, current_user.email)
     flash("Marked as the article that resolved this ticket." if slug else "Resolving article cleared.", "agent")
     return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
-
-
-def init_app(app) -> None:
-    from kb.web import security
-
-    app.register_blueprint(bp)
-    security.limit_sign_in(app, "agent.sign_in_post")

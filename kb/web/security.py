@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from kb.config import origins
 from kb.state import state_of
+from kb.web import rate_store
 
 # kb's pages load their scripts, styles and fonts from kb itself and call only kb's API. Images may come
 # from elsewhere over https (a logo given by URL). No page is meant to be framed by another site.
@@ -84,9 +85,10 @@ def _add_rate_limiter(app) -> None:
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=app.config["REDIS_URL"] or "memory://",
-        # With Redis down, serve rather than refuse everyone; each process falls back to its own counts.
-        in_memory_fallback_enabled=bool(app.config["REDIS_URL"]),
+        # Counted by every worker and host together: in Redis, or in a file every worker of this host shares.
+        storage_uri=app.config["REDIS_URL"] or rate_store.storage_uri(app.config["DATA_DIR"]),
+        # With the store unreachable, serve rather than refuse everyone; each process falls back to its own counts.
+        in_memory_fallback_enabled=True,
         in_memory_fallback=[],
         headers_enabled=True,
         default_limits=[],
@@ -107,10 +109,20 @@ def limit_blueprint(app, blueprint) -> None:
     limiter.limit(_rate, exempt_when=_off)(blueprint)
 
 
-SIGN_IN_RATE = "10/minute"
+SIGN_IN_RATE = "10/minute"  # password guessing
+FORM_RATE = "10/minute"  # a person sends a form or a vote a few times a minute at most; a script, hundreds
 
 
-def limit_sign_in(app, endpoint: str) -> None:
-    """Password guessing: a few sign-in attempts per client per minute (off only when RATE_LIMIT is off)."""
+def limit_view(app, endpoint: str, rate=_rate) -> None:
+    """Limit one page or form per client (off only when RATE_LIMIT is off): ``rate`` is a limit string, or
+    by default KB_RATE_LIMIT, the API's."""
     limiter: Limiter = state_of(app).limiter
-    app.view_functions[endpoint] = limiter.limit(SIGN_IN_RATE, exempt_when=_off)(app.view_functions[endpoint])
+    app.view_functions[endpoint] = limiter.limit(rate, exempt_when=_off)(app.view_functions[endpoint])
+
+
+def limit_public_pages(app) -> None:
+    """Every public page or form that writes or searches, besides the API."""
+    limit_view(app, "agent.sign_in_post", SIGN_IN_RATE)
+    limit_view(app, "contact.submit", FORM_RATE)
+    limit_view(app, "help.feedback", FORM_RATE)
+    limit_view(app, "help.search")

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from kb import auth
 from kb.db import agents, get_engine
-from tests.conftest import BOTH_DATABASES, csrf_token, make_app, make_config, shut_down
+from kb.state import state_of
+from tests.fixtures.app import csrf_token, make_app, make_config, shut_down
+from tests.fixtures.databases import BOTH_DATABASES
 
 PASSWORD = "correct horse battery"
 TOKEN = "tok-agent-0123456789abcdef"
@@ -205,6 +207,7 @@ def test_sign_in_is_rate_limited(built_data_dir, tmp_path):
     app = make_app(
         make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.db'}", RATE_LIMIT="100/minute")
     )
+    state_of(app).limiter.reset()  # the counters live in the shared data folder
     client = app.test_client()
     statuses = [sign_in(client, "dana@example.com", "wrong password!").status_code for _ in range(12)]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
