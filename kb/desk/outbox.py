@@ -1,10 +1,15 @@
 """Delivering stored tickets to the team: a webhook (generic JSON or Slack) and/or e-mail over SMTP.
 
-Each delivery is a row in the ``outbox`` table. A worker claims a due row with one conditional UPDATE (only
-one worker, on any host, can win it), delivers, and marks it delivered; on failure it schedules a retry
-with exponential backoff. A claim expires, so a worker killed mid-delivery leaves the row to another.
-Deliveries are at-least-once: each carries the ticket id (and an ``Idempotency-Key`` header) so a receiver
-can drop the rare duplicate. The worker runs inside every server process; nothing else needs starting.
+Each delivery is a row in the ``outbox`` table. A worker takes a lease on a due row with one conditional
+UPDATE (only one worker, on any host, can win it), delivers, and marks it delivered; on failure it schedules a
+retry with exponential backoff. Nothing takes a row while its lease runs, ``kb outbox --retry`` included, and a
+worker changes a row only while it still holds the lease it took (the lease's expiry is its token).
+
+What is guaranteed: a ticket stored (answered 201) is delivered to each destination, and sent again only when
+the worker delivering it died (killed, host lost) before it could record the delivery: then, once the lease
+expires (``LEASE_SECONDS``), another worker sends it again, with the same ``Idempotency-Key`` header (webhook)
+or ``Message-ID`` (e-mail). A receiver that honours the key therefore sees each ticket exactly once. The worker
+runs inside every server process; nothing else needs starting.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import urllib.error
 import urllib.request
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -26,7 +30,7 @@ import sqlalchemy as sa
 from kb.db import outbox, tickets
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 60
+LEASE_SECONDS = 60  # longer than a delivery can take (TIMEOUT for the connection, and as long again to send)
 MAX_ATTEMPTS = 25  # with the backoff below: about two days of retries
 TIMEOUT = 10
 
@@ -59,13 +63,14 @@ def _due_ids(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
 
 
 def _claim(engine: sa.Engine, row_id: int, now: dt.datetime) -> dict | None:
-    """Claim one row for this worker; None when another worker got it first."""
+    """Take the lease on one row for this worker; None when another worker holds it or got it first."""
+    lease = _lease_expiry(now)
     with engine.begin() as conn:
         result = conn.execute(
             outbox.update()
             .where(outbox.c.id == row_id, outbox.c.status == "pending")
             .where(sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
-            .values(claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS), attempts=outbox.c.attempts + 1)
+            .values(claimed_until=lease, attempts=outbox.c.attempts + 1)
         )
         if result.rowcount != 1:
             return None
@@ -88,7 +93,18 @@ def _claim(engine: sa.Engine, row_id: int, now: dt.datetime) -> dict | None:
             .mappings()
             .one()
         )
-    return dict(row)
+    return {**dict(row), "lease": lease}
+
+
+def _lease_expiry(now: dt.datetime) -> dt.datetime:
+    # whole milliseconds, so that the value read back from any database compares equal to this one
+    expiry = now + dt.timedelta(seconds=LEASE_SECONDS)
+    return expiry.replace(microsecond=expiry.microsecond // 1000 * 1000)
+
+
+def _held(row: dict):
+    """The condition "this worker still holds the lease it took on ``row``"."""
+    return sa.and_(outbox.c.id == row["id"], outbox.c.claimed_until == row["lease"])
 
 
 def _deliver(engine: sa.Engine, config, row: dict) -> int:
@@ -101,11 +117,13 @@ def _deliver(engine: sa.Engine, config, row: dict) -> int:
         _failed(engine, row, f"{type(e).__name__}: {e}")
         return 0
     with engine.begin() as conn:
-        conn.execute(
+        held = conn.execute(
             outbox.update()
-            .where(outbox.c.id == row["id"])
+            .where(_held(row))
             .values(status="delivered", delivered_at=_now(), claimed_until=None, last_error=None)
-        )
+        ).rowcount
+    if not held:  # the lease ran out first: another worker may have sent it too, with the same key
+        log.warning("ticket %s delivered to %s after its lease expired", row["ticket_id"], row["destination"])
     log.info("ticket %s delivered to %s", row["ticket_id"], row["destination"])
     return 1
 
@@ -116,7 +134,7 @@ def _failed(engine: sa.Engine, row: dict, reason: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             outbox.update()
-            .where(outbox.c.id == row["id"])
+            .where(_held(row))
             .values(
                 status=status, claimed_until=None, last_error=reason[:2000], next_attempt_at=_now() + backoff(attempts)
             )
@@ -172,7 +190,7 @@ def send_email(config, row: dict) -> None:
     message["From"] = config.get("SMTP_FROM") or Address("kb", "kb", host)
     message["To"] = config["TICKET_EMAIL_TO"]
     message["Reply-To"] = customer  # quoted by the header class: a name can never add an address
-    message["Message-ID"] = make_msgid(f"kb-ticket-{data['id']}", domain=host)
+    message["Message-ID"] = f"<kb-ticket-{data['id']}-{row['destination']}@{host}>"  # the same when sent again
     lines = [
         data["message"],
         "",
@@ -198,12 +216,15 @@ def pending(engine: sa.Engine) -> list[dict]:
 
 
 def retry_now(engine: sa.Engine) -> int:
-    """Make every pending or failed delivery due now (failed ones get a fresh set of attempts)."""
+    """Make every pending or failed delivery due now (failed ones get a fresh set of attempts). A delivery under
+    way (its lease running) is left to the worker sending it, so nothing is sent twice."""
+    now = _now()
     with engine.begin() as conn:
         result = conn.execute(
             outbox.update()
             .where(outbox.c.status != "delivered")
-            .values(status="pending", attempts=0, next_attempt_at=_now(), claimed_until=None)
+            .where(sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+            .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
         )
     return result.rowcount
 
