@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import logging
 import os
 import sys
@@ -119,10 +120,33 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
 
     app = create_app()
     logs.configure(app.config["LOG_FORMAT"])
+    answer_server_errors_in_json()
     limit_math_threads()
     limit_malloc_arenas()
     preload_index(app)
     KBApplication(app).run()
+
+
+def answer_server_errors_in_json() -> None:
+    """Make gunicorn's own refusals (a request line over its limit: 414, too many headers: 431, a malformed
+    request: 400) use kb's one JSON error shape instead of an HTML page. gunicorn writes them with
+    ``gunicorn.util.write_error`` and offers no hook, so that function is replaced, in this process (and the
+    workers it forks) only."""
+    from gunicorn import util
+
+    util.write_error = write_json_error
+
+
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    from gunicorn import util
+
+    code = "_".join(reason.lower().split()) or "bad_request"
+    body = json.dumps({"error": {"code": code, "message": f"{reason}: {mesg}"}}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
 
 
 SPARE_THREADS = 4  # for pages, tickets and health checks while every ranking slot and queue place is taken

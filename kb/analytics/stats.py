@@ -50,6 +50,7 @@ class Period:
 
 
 MAX_DAYS = 3 * 366
+EARLIEST = dt.date(2000, 1, 1)
 
 
 def parse_period(start: str | None, end: str | None, *, today: dt.date | None = None) -> Period:
@@ -60,6 +61,8 @@ def parse_period(start: str | None, end: str | None, *, today: dt.date | None = 
         first = dt.date.fromisoformat(start) if start else last - dt.timedelta(days=29)
     except ValueError:
         raise PeriodError("`from` and `to` must be dates like 2026-11-01") from None
+    if first < EARLIEST or last > today + dt.timedelta(days=366):
+        raise PeriodError(f"dates must be from {EARLIEST} to a year from today")
     if first > last:
         raise PeriodError(f"`from` ({first}) is after `to` ({last})")
     if (last - first).days >= MAX_DAYS:

@@ -51,8 +51,7 @@ def ticket_list():
     if status not in (None, *inbox.STATUSES):
         status = None
     query = request.args.get("q", "")[:MAX_SEARCH].strip()
-    page = request.args.get("page", "1")
-    listing = inbox.list_tickets(status=status, query=query, page=int(page) if page.isdigit() else 1)
+    listing = inbox.list_tickets(status=status, query=query, page=_page_number(request.args.get("page", "1")))
     return render_template("agent/tickets.html", listing=listing, status=status, query=query)
 
 
@@ -121,3 +120,11 @@ def mark_resolved(ticket_id: int):
     current_app.logger.info("ticket %s resolved by article %s (%s)", ticket_id, slug, current_user.email)
     flash("Marked as the article that resolved this ticket." if slug else "Resolving article cleared.", "agent")
     return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
+
+
+MAX_PAGE = 100_000
+
+
+def _page_number(raw: str) -> int:
+    """The page asked for: ASCII digits only ("²" is a digit to Python, not to int()), at most MAX_PAGE."""
+    return min(int(raw), MAX_PAGE) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 else 1
