@@ -6,7 +6,9 @@ outbox and events.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -146,7 +148,9 @@ def migrate(engine: sa.Engine) -> None:
     """Bring the schema to the newest version: created whole when empty, else migrated with Alembic."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with _one_migration_at_a_time(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # held until this transaction ends
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         present = set(sa.inspect(conn).get_table_names())
         config = alembic_config(conn)
         if not present & set(metadata.tables):
@@ -159,6 +163,21 @@ def migrate(engine: sa.Engine) -> None:
 
 
 FIRST_REVISION = "0001"
+MIGRATION_LOCK = 7_370_211  # any fixed number: PostgreSQL's advisory lock for kb's schema changes
+
+
+@contextlib.contextmanager
+def _one_migration_at_a_time(engine: sa.Engine):
+    """Hosts and processes starting together upgrade the schema one after the other, so the second finds it
+    done (two `kb db upgrade` on a new database both created the tables). PostgreSQL: an advisory lock taken in
+    the migration's transaction; SQLite: a lock on a file beside the database."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def init_app(app) -> None:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # longer than a delivery can take (TIMEOUT for the connection, and as long again to send)
 MAX_ATTEMPTS = 25  # with the backoff below: about two days of retries
 TIMEOUT = 10
+ROUND = 20  # deliveries a worker takes at a time
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -40,14 +41,20 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 7200))
 
 
-def deliver_due(engine: sa.Engine, config, *, now: dt.datetime | None = None, limit: int = 20) -> int:
+def deliver_due(engine: sa.Engine, config, *, now: dt.datetime | None = None, limit: int = ROUND) -> int:
     """Deliver up to ``limit`` due rows. Returns how many were delivered."""
+    return _round(engine, config, now, limit)[1]
+
+
+def _round(engine: sa.Engine, config, now: dt.datetime | None, limit: int) -> tuple[int, int]:
+    """(due rows found, rows delivered): other workers may take some of those found first."""
+    due = _due_ids(engine, now or _now(), limit)
     delivered = 0
-    for row_id in _due_ids(engine, now or _now(), limit):
+    for row_id in due:
         claimed = _claim(engine, row_id, now or _now())
         if claimed is not None:
             delivered += _deliver(engine, config, claimed)
-    return delivered
+    return len(due), delivered
 
 
 def _due_ids(engine: sa.Engine, now: dt.datetime, limit: int) -> list[int]:
@@ -239,10 +246,13 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
-            try:
-                deliver_due(self.engine, self.config)
-            except sa.exc.SQLAlchemyError:  # database away: try again next round, nothing is lost
-                log.exception("outbox round failed")
+            found = ROUND
+            while found == ROUND and not self.stopped.is_set():  # a backlog is worked off without pauses
+                try:
+                    found, _ = _round(self.engine, self.config, None, ROUND)
+                except sa.exc.SQLAlchemyError:  # database away: try again next round, nothing is lost
+                    log.exception("outbox round failed")
+                    break
 
     def stop(self) -> None:
         self.stopped.set()

@@ -7,7 +7,7 @@ import pytest
 
 from kb import auth
 from kb.query.suggest import customer_url
-from tests.conftest import csrf_token, make_app, make_config
+from tests.fixtures.app import csrf_token, make_app, make_config
 
 PASSWORD = "correct horse battery"
 TICKET = {"name": "Ann", "email": "ann@example.com", "subject": "Invoice", "message": "Where is my invoice?"}
@@ -19,7 +19,6 @@ HOSTILE = [
     "vbscript:msgbox(1)",
     "http://[::1",
     "http://exa mple.com/",
-    "http://example.com/\x00",
     "https://",
     "//example.com/path",
     "ftp://example.com/file",
@@ -41,7 +40,7 @@ def signed_in(app):
     return client
 
 
-@pytest.mark.parametrize("url", HOSTILE)
+@pytest.mark.parametrize("url", [*HOSTILE, "http://example.com/\x00", "http://example.com/\x7f"])
 def test_customer_url_refuses_anything_but_a_web_address(url):
     with pytest.raises(ValueError):
         customer_url(url)
@@ -52,7 +51,7 @@ def test_customer_url_keeps_web_addresses(url):
     assert customer_url(url) == url
 
 
-@pytest.mark.parametrize("url", HOSTILE)
+@pytest.mark.parametrize("url", HOSTILE)  # (a NUL never gets this far: requests are cleaned where they enter)
 def test_a_ticket_with_a_hostile_url_is_refused_with_the_field_named(url_app, url):
     response = url_app.test_client().post("/api/v1/tickets", json={**TICKET, "url": url})
     assert response.status_code == 400
