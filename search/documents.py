@@ -1,12 +1,18 @@
-"""The unit of retrieval: one section of one article, as both search indexes store it."""
+"""The unit of retrieval: one section of one article, as both search indexes store it, and how they read it
+(the text of each searched field, and the analyzer that makes terms of it)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from whoosh.analysis import StemmingAnalyzer
+
 from kb.content.render import Section
+
+FIELDS = ("title", "headings", "tags", "summary", "body")  # the searched fields, in the order both indexes use
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,28 @@ class SectionDoc:
         return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def section_docs(*, slug: str, title: str, category: str, status: str, summary: str, tags, sections: list[Section]):
+def make_analyzer() -> StemmingAnalyzer:
+    """The analyzer of every searched text field: words, lowercased, English stop words dropped, stemmed."""
+    return StemmingAnalyzer(minsize=1)
+
+
+def field_texts(doc: SectionDoc) -> dict[str, str]:
+    """The text of each of ``FIELDS`` for ``doc``, as both the full-text index and the BM25F arrays read it.
+
+    Tags are joined with commas: the full-text index's keyword field splits at commas (so a tag of several
+    words stays one keyword), and the word analyzer of the BM25F arrays splits at them as at spaces."""
+    return {
+        "title": doc.title,
+        "headings": " / ".join(doc.headings),
+        "tags": ",".join(doc.tags),
+        "summary": doc.summary,
+        "body": doc.text,
+    }
+
+
+def section_docs(
+    *, slug: str, title: str, category: str, status: str, summary: str, tags: Iterable[str], sections: list[Section]
+) -> list[SectionDoc]:
     """One :class:`SectionDoc` per section; a section with neither text nor heading is skipped."""
     docs = []
     for section in sections:

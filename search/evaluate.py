@@ -11,8 +11,13 @@ import contextlib
 import json
 import math
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.searching import Searcher
 
 from kb.errors import KBError
 from search import fulltext, hybrid, lexical, semantic
@@ -51,13 +56,13 @@ def load_eval_set(folder: Path | str) -> EvalSet:
 class Indexes:
     """Throw-away indexes of an evaluation set's corpus."""
 
-    searcher: object
+    searcher: Searcher
     lexical: lexical.LexicalIndex
     semantic: semantic.SemanticIndex | None
 
 
 @contextlib.contextmanager
-def build_indexes(eval_set: EvalSet, encoder: semantic.Encoder | None):
+def build_indexes(eval_set: EvalSet, encoder: semantic.Encoder | None) -> Iterator[Indexes]:
     """Index the corpus as ``kb index`` would (each document one article with one section)."""
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
@@ -73,10 +78,10 @@ def build_indexes(eval_set: EvalSet, encoder: semantic.Encoder | None):
 
 def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | None) -> dict[str, dict[str, float]]:
     """Metrics per mode; semantic and hybrid need ``encoder``."""
-    needs_model = encoder is not None and any(m != "fulltext" for m in modes)
+    needs_model = encoder is not None and any(m != hybrid.FULLTEXT for m in modes)
     with build_indexes(eval_set, encoder if needs_model else None) as built:
-        vectors = {}
-        if needs_model:
+        vectors: dict[str, np.ndarray] = {}
+        if needs_model and encoder is not None:
             ids = list(eval_set.queries)
             vectors = dict(zip(ids, encoder.encode_queries([eval_set.queries[i] for i in ids]), strict=True))
         return {
@@ -94,7 +99,15 @@ def average(rankings: dict[str, list[str]], eval_set: EvalSet) -> dict[str, floa
     return {name: total / (len(rankings) or 1) for name, total in totals.items()}
 
 
-def _score_mode(eval_set, mode, searcher, lexical_index, semantic_index, encoder, vectors) -> dict[str, float]:
+def _score_mode(
+    eval_set: EvalSet,
+    mode: str,
+    searcher: Searcher,
+    lexical_index: lexical.LexicalIndex,
+    semantic_index: semantic.SemanticIndex | None,
+    encoder: semantic.Encoder | None,
+    vectors: dict[str, np.ndarray],
+) -> dict[str, float]:
     rankings = {}
     for query_id, text in eval_set.queries.items():
         outcome = hybrid.search(
@@ -124,7 +137,7 @@ def score_ranking(ranking: list[str], relevant: dict[str, int]) -> dict[str, flo
     }
 
 
-def _doc(record: dict) -> SectionDoc:
+def _doc(record: dict[str, Any]) -> SectionDoc:
     return SectionDoc(
         slug=_slug(str(record["id"])),
         anchor="",
@@ -142,7 +155,7 @@ def _slug(doc_id: str) -> str:
     return doc_id.replace("#", "%23")
 
 
-def _lines(path: Path):
+def _lines(path: Path) -> Iterator[str]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.strip():

@@ -1,41 +1,38 @@
-"""Full-text search over article sections with Whoosh (BM25F, English stemming, highlighting).
+"""Full-text search over article sections with Whoosh (BM25F, English stemming, spelling correction).
 
 Façade verbs: :func:`write` builds an index in a folder, :func:`open_index` opens one, :func:`search` queries a
-searcher. Every section of every article is one document, keyed ``slug#anchor``, carrying its article's
-title, summary and tags so that a match on any of them can still point at the best section.
+searcher, :func:`snippet` (from ``search.snippets``) highlights a result. Every section of every article is one
+document, keyed ``slug#anchor``, carrying its article's title, summary and tags so that a match on any of them
+can still point at the best section.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from whoosh import highlight, index, qparser, query
-from whoosh.analysis import StemmingAnalyzer
+from whoosh import index, qparser, query
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
-from search.documents import SectionDoc
+from search.documents import FIELDS, SectionDoc, field_texts, make_analyzer
+from search.snippets import snippet as snippet  # re-exported: callers highlight with fulltext.snippet
 
-FIELDS = ("title", "headings", "tags", "summary", "body")
+if TYPE_CHECKING:
+    from search.lexical import LexicalIndex
+
 FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0}
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = 1000  # the longest query kept: the one home of this limit (the web API checks against it)
 MAX_QUERY_TERMS = 40
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"(?<![\w:])[^\W\d_]{4,}(?![\w:])")
 FUZZY_MIN_LENGTH = 5
 FEW_HITS = 3  # "did you mean" is offered only when a query finds fewer sections than this
-
-
-def make_analyzer():
-    return StemmingAnalyzer(minsize=1)
-
-
-_SNIPPET_ANALYZER = make_analyzer()
+Restriction = tuple[query.Query | None, query.Query | None]  # (filter, mask) for Whoosh
 
 
 def make_schema() -> Schema:
@@ -98,18 +95,14 @@ def exists(index_dir: Path) -> bool:
     return index_dir.is_dir() and index.exists_in(str(index_dir))
 
 
-def _fields(doc: SectionDoc) -> dict:
+def _fields(doc: SectionDoc) -> dict[str, str]:
     return {
         "id": doc.id,
         "slug": doc.slug,
         "anchor": doc.anchor,
         "category": doc.category,
         "status": doc.status,
-        "title": doc.title,
-        "headings": " / ".join(doc.headings),
-        "tags": ",".join(doc.tags),
-        "summary": doc.summary,
-        "body": doc.text,
+        **field_texts(doc),
         "hash": doc.hash,
     }
 
@@ -144,7 +137,7 @@ def make_parser(schema: Schema, boosts: dict[str, float] | None = None) -> qpars
 
 
 def search(
-    searcher,
+    searcher: Searcher,
     text: str,
     *,
     limit: int = 50,
@@ -152,7 +145,7 @@ def search(
     include_internal: bool = False,
     boosts: dict[str, float] | None = None,
     correct: bool = True,
-    lexical=None,
+    lexical: LexicalIndex | None = None,
 ) -> Result:
     """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches.
 
@@ -212,13 +205,13 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(terms))
 
 
-def _run(searcher, q, limit: int, restrict) -> list[Hit]:
+def _run(searcher: Searcher, q: query.Query, limit: int, restrict: Restriction) -> list[Hit]:
     allowed, hidden = restrict
     results = searcher.search(q, limit=limit, filter=allowed, mask=hidden)
     return [Hit(id=r["id"], slug=r["slug"], anchor=r["anchor"], score=r.score) for r in results]
 
 
-def _filter(category: str | None, include_internal: bool):
+def _filter(category: str | None, include_internal: bool) -> Restriction:
     """(filter, mask) for Whoosh. Internal sections are few, so masking them is far cheaper than filtering
     every published one (drafts are never indexed)."""
     allowed = query.Term("category", category) if category else None
@@ -226,7 +219,7 @@ def _filter(category: str | None, include_internal: bool):
     return allowed, hidden
 
 
-def _query_words(q) -> list[str]:
+def _query_words(q: query.Query) -> list[str]:
     words = []
     for _, text in q.iter_all_terms(phrases=True):
         word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
@@ -235,13 +228,13 @@ def _query_words(q) -> list[str]:
     return words
 
 
-def _did_you_mean(searcher, qstring: str) -> str | None:
+def _did_you_mean(searcher: Searcher, qstring: str) -> str | None:
     """``qstring`` with each word the index has never seen replaced by its closest known word, or None."""
     reader = searcher.reader()
     analyzer = searcher.schema["body"].analyzer
     changed = False
 
-    def fix(match: re.Match) -> str:
+    def fix(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(0)
         stems = [t.text for t in analyzer(word)]
@@ -258,7 +251,7 @@ def _did_you_mean(searcher, qstring: str) -> str | None:
     return corrected if changed and corrected.lower() != qstring.lower() else None
 
 
-def _fuzzy_query(schema: Schema, terms: list[str]):
+def _fuzzy_query(schema: Schema, terms: list[str]) -> query.Query | None:
     fuzzy = [
         query.FuzzyTerm(f, t, boost=FIELD_BOOSTS.get(f, 1.0), maxdist=1, prefixlength=1)
         for t in terms
@@ -266,153 +259,6 @@ def _fuzzy_query(schema: Schema, terms: list[str]):
         for f in ("title", "headings", "body")
     ]
     return query.Or(fuzzy) if fuzzy else None
-
-
-def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
-    """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped.
-
-    Words match when the analyzer of the index (tokenizer, stop words, stemmer) makes the same term of them
-    as of a query term. The snippet is the best one or two passages of about ``length`` characters: those
-    holding the most distinct query terms, joined by " … ". Only a window around the place where most query
-    words meet is read, so a 5,000-word section costs little more than a short one."""
-    text = _flatten(text)
-    if terms and text:
-        stems = _stems_of(tuple(terms))
-        fragment = _highlight(_window(text, stems, length), stems, length)
-        if fragment:
-            return fragment
-    return highlight.htmlescape(_shorten(text, length))
-
-
-def _analyzer_parts(analyzer):
-    """(token pattern, stop words, stemming function) of a Whoosh ``StemmingAnalyzer``."""
-    tokenizer, _lowercase, stop, stemmer = analyzer.items
-    return tokenizer.expression, stop.stops, lru_cache(maxsize=20_000)(stemmer.stemfn)
-
-
-_TOKEN_RE, _STOP_WORDS, _stem = _analyzer_parts(_SNIPPET_ANALYZER)
-SURROUND = 60  # characters of context before the first and after the last marked word of a passage
-
-
-def _stem_words(text: str) -> list[str]:
-    return [_stem(w) for m in _TOKEN_RE.finditer(text) if (w := m.group(0).lower()) not in _STOP_WORDS]
-
-
-@lru_cache(maxsize=256)
-def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
-    """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same)."""
-    return frozenset(_stem_words(" ".join(terms)))
-
-
-def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
-    """The one or two passages of ``text`` richest in ``stems``, escaped, each matching word in ``<mark>``."""
-    matches = []
-    for m in _candidates_pattern(frozenset(s[:2] for s in stems)).finditer(text):
-        word = m.group(0).lower()
-        if word not in _STOP_WORDS and (stem := _stem(word)) in stems:
-            matches.append((m.start(), m.end(), stem))
-    if not matches:
-        return None
-    passages = []  # (distinct terms, words marked, -first match, span)
-    i = 0
-    while i < len(matches):
-        j = i
-        while j + 1 < len(matches) and matches[j + 1][1] - matches[i][0] <= length - 2 * SURROUND:
-            j += 1
-        group = matches[i : j + 1]
-        span = _span(text, group[0][0], group[-1][1])
-        passages.append((len({g[2] for g in group}), len(group), -group[0][0], span))
-        i = j + 1
-    spans = sorted(p[3] for p in sorted(passages, reverse=True)[:2])
-    if len(spans) == 2 and spans[1][0] <= spans[0][1]:
-        spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
-    return " … ".join(_mark(text, start, end, matches) for start, end in spans)
-
-
-@lru_cache(maxsize=256)
-def _candidates_pattern(starts: frozenset[str]):
-    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
-    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
-    return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
-
-
-def _span(text: str, first: int, last: int) -> tuple[int, int]:
-    """From ``SURROUND`` characters before ``first`` to as many after ``last``, cut at spaces."""
-    start, end = max(0, first - SURROUND), min(len(text), last + SURROUND)
-    if start > 0 and " " in text[start:first]:
-        start = text.index(" ", start) + 1
-    if end < len(text) and " " in text[last:end]:
-        end = text.rindex(" ", last, end)
-    return start, end
-
-
-def _mark(text: str, start: int, end: int, matches: list[tuple[int, int, str]]) -> str:
-    out, at = [], start
-    for begin, finish, _ in matches:
-        if begin >= start and finish <= end:
-            out.append(highlight.htmlescape(text[at:begin]))
-            out.append("<mark>" + highlight.htmlescape(text[begin:finish]) + "</mark>")
-            at = finish
-    out.append(highlight.htmlescape(text[at:end]))
-    return "".join(out)
-
-
-def _window(text: str, stems: frozenset[str], length: int) -> str:
-    """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
-    the place where the most distinct query stems appear close together. The place is found by one regular
-    expression of the longest (most telling) stems, which runs in C, instead of analyzing the whole text."""
-    if not stems or len(text) <= 3 * length:
-        return text
-    telling = frozenset(sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS])
-    matches = islice(_stems_pattern(telling).finditer(text), MAX_WINDOW_MATCHES)
-    found = [(m.start(), m.group(0).lower()) for m in matches]
-    if not found:
-        return text[: 3 * length]
-    best, best_count, inside, end = found[0][0], 0, Counter(), 0
-    for at, word in found:  # a sliding window over the matches: distinct words within 2 * length after each
-        while end < len(found) and found[end][0] < at + 2 * length:
-            inside[found[end][1]] += 1
-            end += 1
-        if len(inside) > best_count:
-            best, best_count = at, len(inside)
-        inside[word] -= 1
-        if not inside[word]:
-            del inside[word]
-    start = max(0, best - length // 2)
-    return text[start : start + 3 * length]
-
-
-MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
-WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 30-word question has 30
-
-
-@lru_cache(maxsize=256)
-def _stems_pattern(stems: frozenset[str]) -> re.Pattern:
-    return re.compile(
-        r"(?<!\w)(?:" + _alternatives(stems) + ")", re.I
-    )  # faster than \b, which defeats the prefix check
-
-
-def _alternatives(words) -> str:
-    """``words`` as regular-expression alternatives, longest first (so the longest match wins)."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-def _flatten(text: str) -> str:
-    """One line for a snippet: lines that end a sentence join with a space, others (table cells, list items,
-    headings) with a middle dot, so that "Plan / Billed / Monthly" does not read as one sentence."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    out = ""
-    for line in lines:
-        if out:
-            out += " " if out[-1] in ".!?:;," else " · "
-        out += line
-    return out
-
-
-def _shorten(text: str, length: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
 
 
 def weighting() -> BM25F:

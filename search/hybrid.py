@@ -9,17 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from whoosh.searching import Searcher
 
+from kb.errors import ModelUnavailableError
 from search import fulltext
 from search.semantic import Encoder, SemanticIndex
 
-MODES = ("hybrid", "fulltext", "semantic")
+if TYPE_CHECKING:
+    from search.lexical import LexicalIndex
+
+# The ranking modes, and the names of the sources a hybrid ranking fuses (the full-text and semantic rankings).
+HYBRID = "hybrid"
+FULLTEXT = "fulltext"
+SEMANTIC = "semantic"
+MODES = (HYBRID, FULLTEXT, SEMANTIC)  # the one list of search modes; the web layer and the config check it
 # Tuned with `kb eval` on two public FAQ sets (see the "Measuring search quality" article): every k in 5-15
 # with a full-text weight of 0.25-0.4 beat both single methods on both sets; these sit in the middle.
 RRF_K = 10
-WEIGHTS = {"fulltext": 0.35, "semantic": 1.0}
+WEIGHTS = {FULLTEXT: 0.35, SEMANTIC: 1.0}
 CANDIDATES = 50
 SEMANTIC_FLOOR = 0.2  # cosine under which a semantic neighbour is noise, not a match
 
@@ -97,26 +107,26 @@ def best_per_article(sections: list[SectionScore]) -> list[ArticleHit]:
 def search(
     text: str,
     *,
-    searcher,
+    searcher: Searcher,
     semantic_index: SemanticIndex | None,
     encoder: Encoder | None,
-    mode: str = "hybrid",
+    mode: str = HYBRID,
     limit: int = 10,
     category: str | None = None,
     include_internal: bool = False,
     query_vector: np.ndarray | None = None,
     weights: dict[str, float] | None = None,
-    lexical=None,
+    lexical: LexicalIndex | None = None,
     correct: bool = True,
 ) -> Outcome:
     """Rank articles for ``text`` in ``mode``; semantic parts are skipped (``degraded``) without a model."""
     can_embed = semantic_index is not None and (encoder is not None or query_vector is not None)
-    degraded = mode != "fulltext" and not can_embed
-    used = "fulltext" if degraded else mode
+    degraded = mode != FULLTEXT and not can_embed
+    used = FULLTEXT if degraded else mode
     ranked: dict[str, list[tuple[str, float]]] = {}
     terms: list[str] = []
     did_you_mean = None
-    if used in ("hybrid", "fulltext"):
+    if used in (HYBRID, FULLTEXT):
         result = fulltext.search(
             searcher,
             text,
@@ -126,16 +136,25 @@ def search(
             lexical=lexical,
             correct=correct,
         )
-        ranked["fulltext"] = [(h.id, h.score) for h in result.hits]
+        ranked[FULLTEXT] = [(h.id, h.score) for h in result.hits]
         terms, did_you_mean = result.terms, result.did_you_mean
     else:
         terms = fulltext.query_terms(searcher.schema, text)
-    if used in ("hybrid", "semantic") and text.strip():
-        vector = query_vector if query_vector is not None else encoder.encode_queries([text])[0]
+    if used in (HYBRID, SEMANTIC) and text.strip() and semantic_index is not None:  # not degraded: it can embed
+        vector = _query_vector(text, encoder, query_vector)
         nearest = semantic_index.search(vector, CANDIDATES, category=category, include_internal=include_internal)
-        ranked["semantic"] = [(h["id"], h["score"]) for h in nearest if h["score"] >= SEMANTIC_FLOOR]
+        ranked[SEMANTIC] = [(h["id"], h["score"]) for h in nearest if h["score"] >= SEMANTIC_FLOOR]
     hits = best_per_article(reciprocal_rank_fusion(ranked, weights=weights))
     return Outcome(used, hits[:limit], terms, did_you_mean, degraded)
+
+
+def _query_vector(text: str, encoder: Encoder | None, vector: np.ndarray | None) -> np.ndarray:
+    """``vector`` when given, else ``encoder``'s embedding of ``text``."""
+    if vector is not None:
+        return vector
+    if encoder is None:
+        raise ModelUnavailableError("no encoder to embed the query with")
+    return encoder.encode_queries([text])[0]
 
 
 def nearest_articles(

@@ -17,13 +17,16 @@ so an incremental build only analyzes the sections that changed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
+from whoosh.analysis import Analyzer
 
-from search.documents import SectionDoc
+from search.documents import SectionDoc, field_texts
 
 K1 = 1.2
 B = 0.75
@@ -89,29 +92,24 @@ def coordinate(scores: np.ndarray, matching: np.ndarray, term_count: int, scale:
     return np.where(matching > 0, bonus, 0.0)
 
 
-def analyze(doc: SectionDoc, analyzer, fields) -> tuple[list[str], list[int], list[int]]:
+def analyze(doc: SectionDoc, analyzer: Analyzer, fields: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
     """(terms, field numbers, term frequencies) of one section, field by field."""
     terms, field_numbers, counts = [], [], []
+    texts = field_texts(doc)
     for number, name in enumerate(fields):
-        for term, count in Counter(t.text for t in analyzer(field_text(doc, name))).items():
+        for term, count in Counter(t.text for t in analyzer(texts[name])).items():
             terms.append(term)
             field_numbers.append(number)
             counts.append(count)
     return terms, field_numbers, counts
 
 
-def field_text(doc: SectionDoc, name: str) -> str:
-    return {
-        "title": doc.title,
-        "headings": " / ".join(doc.headings),
-        "tags": " ".join(doc.tags),
-        "summary": doc.summary,
-        "body": doc.text,
-    }[name]
-
-
 def write(
-    docs: list[SectionDoc], index_dir: Path, analyzer, boosts: dict[str, float], previous: Path | None = None
+    docs: list[SectionDoc],
+    index_dir: Path,
+    analyzer: Analyzer,
+    boosts: dict[str, float],
+    previous: Path | None = None,
 ) -> int:
     """Write the BM25F arrays for ``docs``; returns how many sections had to be analyzed.
 
@@ -121,38 +119,20 @@ def write(
     index_dir.mkdir(parents=True, exist_ok=True)
     fields = list(boosts)
     before = _load_raw(previous, fields) if previous is not None else None
-    vocab: list[str] = list(before["vocab"]) if before else []
-    term_ids = {t: i for i, t in enumerate(vocab)}
-    row_of = {h: i for i, h in enumerate(before["hashes"])} if before else {}
-    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    analyzed = 0
-    for doc in docs:
-        row = row_of.get(doc.hash)
-        if row is not None:
-            start, end = before["offsets"][row], before["offsets"][row + 1]
-            pieces.append((before["terms"][start:end], before["fields"][start:end], before["counts"][start:end]))
-            continue
-        terms, field_numbers, counts = analyze(doc, analyzer, fields)
-        ids = [term_ids.setdefault(t, len(term_ids)) for t in terms]
-        vocab.extend(list(term_ids)[len(vocab) :])
-        pieces.append((np.array(ids, np.int32), np.array(field_numbers, np.int8), np.array(counts, np.int32)))
-        analyzed += 1
+    vocab, pieces, analyzed = _section_postings(docs, analyzer, fields, before)
     sizes = np.array([len(p[0]) for p in pieces], dtype=np.int64)
-    terms_all = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
-    fields_all = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int8)
-    counts_all = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    terms_all = _joined([p[0] for p in pieces], np.int32)
+    fields_all = _joined([p[1] for p in pieces], np.int8)
+    counts_all = _joined([p[2] for p in pieces], np.int32)
     used, terms_all = np.unique(terms_all, return_inverse=True)  # drop words no section uses any more
     vocab = [vocab[i] for i in used]
     rows = np.repeat(np.arange(len(docs), dtype=np.int64), sizes)
-    cells = rows * len(fields) + fields_all.astype(np.int64)
-    lengths = np.bincount(cells, weights=counts_all, minlength=len(docs) * len(fields))
-    lengths = lengths.reshape(len(docs), len(fields)).astype(np.float32)
     arrays = _weights(
         rows,
         terms_all.astype(np.int64),
         fields_all.astype(np.int64),
         counts_all.astype(np.float32),
-        lengths,
+        _field_lengths(rows, fields_all, counts_all, len(docs), len(fields)),
         np.array([boosts[f] for f in fields], np.float32),
         len(vocab),
     )
@@ -162,9 +142,50 @@ def write(
         raw_counts=counts_all,
         raw_offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
     )
-    for name, array in arrays.items():
-        np.save(index_dir / f"{name}.npy", array)
-    meta = {
+    _save(index_dir, arrays, _meta(docs, vocab, fields))
+    return analyzed
+
+
+Piece = tuple[np.ndarray, np.ndarray, np.ndarray]  # one section's postings: (term ids, field numbers, counts)
+
+
+def _section_postings(
+    docs: list[SectionDoc], analyzer: Analyzer, fields: list[str], before: dict[str, Any] | None
+) -> tuple[list[str], list[Piece], int]:
+    """(vocabulary, postings of each section, sections analyzed): an unchanged section's postings are taken
+    from the previous build's ``before``, the others' made by analyzing their text."""
+    vocab: list[str] = list(before["vocab"]) if before else []
+    term_ids = {t: i for i, t in enumerate(vocab)}
+    row_of = {h: i for i, h in enumerate(before["hashes"])} if before else {}
+    pieces: list[Piece] = []
+    analyzed = 0
+    for doc in docs:
+        row = row_of.get(doc.hash)
+        if before is not None and row is not None:
+            start, end = before["offsets"][row], before["offsets"][row + 1]
+            pieces.append((before["terms"][start:end], before["fields"][start:end], before["counts"][start:end]))
+            continue
+        terms, field_numbers, counts = analyze(doc, analyzer, fields)
+        ids = [term_ids.setdefault(t, len(term_ids)) for t in terms]
+        vocab.extend(list(term_ids)[len(vocab) :])
+        pieces.append((np.array(ids, np.int32), np.array(field_numbers, np.int8), np.array(counts, np.int32)))
+        analyzed += 1
+    return vocab, pieces, analyzed
+
+
+def _joined(arrays: list[np.ndarray], dtype: type[np.generic]) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+
+
+def _field_lengths(rows: np.ndarray, fields: np.ndarray, counts: np.ndarray, n_docs: int, n_fields: int) -> np.ndarray:
+    """(sections, fields) float32: how many terms each field of each section holds."""
+    cells = rows * n_fields + fields.astype(np.int64)
+    lengths = np.bincount(cells, weights=counts, minlength=n_docs * n_fields)
+    return lengths.reshape(n_docs, n_fields).astype(np.float32)
+
+
+def _meta(docs: list[SectionDoc], vocab: list[str], fields: list[str]) -> dict[str, Any]:
+    return {
         "vocab": vocab,
         "ids": [d.id for d in docs],
         "hashes": [d.hash for d in docs],
@@ -174,8 +195,12 @@ def write(
         "k1": K1,
         "b": B,
     }
+
+
+def _save(index_dir: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+    for name, array in arrays.items():
+        np.save(index_dir / f"{name}.npy", array)
     (index_dir / "lexical.json").write_bytes(orjson.dumps(meta))
-    return analyzed
 
 
 def stored_hashes(index_dir: Path) -> dict[str, str]:
@@ -184,7 +209,15 @@ def stored_hashes(index_dir: Path) -> dict[str, str]:
     return dict(zip(meta["ids"], meta.get("hashes", [""] * len(meta["ids"])), strict=True))
 
 
-def _weights(rows, terms, fields, counts, lengths, boosts, vocab_size: int) -> dict[str, np.ndarray]:
+def _weights(
+    rows: np.ndarray,
+    terms: np.ndarray,
+    fields: np.ndarray,
+    counts: np.ndarray,
+    lengths: np.ndarray,
+    boosts: np.ndarray,
+    vocab_size: int,
+) -> dict[str, np.ndarray]:
     n_docs = max(len(lengths), 1)
     n_fields = lengths.shape[1]
     average = np.maximum(lengths.mean(axis=0), 1e-9) if len(lengths) else np.ones(n_fields, np.float32)
@@ -211,7 +244,7 @@ def _weights(rows, terms, fields, counts, lengths, boosts, vocab_size: int) -> d
     }
 
 
-def _load_raw(previous: Path, fields: list[str]) -> dict | None:
+def _load_raw(previous: Path, fields: list[str]) -> dict[str, Any] | None:
     if not (previous / "raw_offsets.npy").is_file() or not exists(previous):
         return None
     meta = orjson.loads((previous / "lexical.json").read_bytes())

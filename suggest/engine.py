@@ -19,11 +19,19 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
+from whoosh.analysis import Analyzer
+from whoosh.searching import Searcher
 
 from search import fulltext, hybrid
+
+if TYPE_CHECKING:
+    from search.hybrid import ArticleHit
+    from search.lexical import LexicalIndex
+    from search.semantic import Encoder, SemanticIndex
 
 HEAD_CHARS = 300
 CHUNK_WORDS = 180
@@ -31,12 +39,18 @@ MAX_CHUNKS = 8
 HEAD_WEIGHT = 2.0
 KEY_TERMS = 30
 MAX_SENTENCES = 24
-MAX_TEXT = 20_000
+MAX_TEXT = 20_000  # the longest text read: the one home of this limit (the web API checks against it)
 # Confidence without a model: BM25 saturated into 0..1 (a score of KEYWORD_HALF gives 0.5).
 KEYWORD_HALF = 12.0
 
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+class Feedback(Protocol):
+    """What clicks and votes taught (kb.query.boosts): a boost per article slug for a question."""
+
+    def boosts(self, text: str, vector: np.ndarray | None = None) -> dict[str, float]: ...
 
 
 @dataclass
@@ -72,7 +86,7 @@ def read_text(text: str) -> Query:
     return Query(text=" ".join(words), head=head, chunks=chunks)
 
 
-def query_vectors(query: Query, encoder) -> tuple[np.ndarray, np.ndarray]:
+def query_vectors(query: Query, encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
     """(ranking vector, part vectors). The ranking vector is the weighted mean of the head's and the chunks'
     embeddings; the parts are the head, the chunks and the distinct sentences, so that a question buried
     in a long message still counts in full towards the confidence."""
@@ -94,7 +108,7 @@ def distinct_sentences(text: str) -> list[str]:
     return found[:half] + found[-half:]
 
 
-def keyword_query(query: Query, lexical_index, analyzer) -> str:
+def keyword_query(query: Query, lexical_index: LexicalIndex | None, analyzer: Analyzer) -> str:
     """The head's words plus the most distinctive words of the rest (by tf-idf), at most ``KEY_TERMS``."""
     head_terms = [t.text for t in analyzer(query.head)]
     if len(query.text) <= len(query.head) + 20 or lexical_index is None:
@@ -127,17 +141,17 @@ def matches_page(pattern: str, url: str) -> bool:
 def suggest(
     text: str,
     *,
-    searcher,
-    lexical=None,
-    semantic_index=None,
-    encoder=None,
+    searcher: Searcher,
+    lexical: LexicalIndex | None = None,
+    semantic_index: SemanticIndex | None = None,
+    encoder: Encoder | None = None,
     page_rules: dict[str, list[str]] | None = None,
     url: str | None = None,
     limit: int = 5,
     min_score: float = 0.0,
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
-    feedback=None,
+    feedback: Feedback | None = None,
 ) -> tuple[list[Candidate], list[str]]:
     """Suggested articles for ``text`` (best first) and the query words to highlight.
 
@@ -167,7 +181,14 @@ def suggest(
     return chosen[:limit], terms
 
 
-def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_internal):
+def _ranked(
+    query: Query,
+    searcher: Searcher,
+    lexical: LexicalIndex | None,
+    semantic_index: SemanticIndex | None,
+    encoder: Encoder | None,
+    include_internal: bool,
+) -> tuple[list[Candidate], list[str], np.ndarray | None]:
     vector, parts = (
         query_vectors(query, encoder) if encoder is not None and semantic_index is not None else (None, None)
     )
@@ -178,31 +199,33 @@ def _ranked(query: Query, searcher, lexical, semantic_index, encoder, include_in
         lexical=lexical,
         semantic_index=semantic_index if vector is not None else None,
         encoder=None,
-        mode="hybrid",
+        mode=hybrid.HYBRID,
         limit=hybrid.CANDIDATES,
         include_internal=include_internal,
         query_vector=vector,
         correct=False,
     )
-    scores = confidences(outcome.hits, parts, semantic_index) if vector is not None else None
+    scores = None
+    if parts is not None and semantic_index is not None:
+        scores = confidences(outcome.hits, parts, semantic_index)
     candidates = []
     for i, hit in enumerate(outcome.hits):
         reasons = []
-        if "semantic" in hit.sources:
+        if hybrid.SEMANTIC in hit.sources:
             reasons.append("semantic")
-        if "fulltext" in hit.sources:
+        if hybrid.FULLTEXT in hit.sources:
             reasons.append("keywords")
         if scores is not None:
             score = scores[i]
         else:
-            keyword = hit.raw.get("fulltext", 0.0)
+            keyword = hit.raw.get(hybrid.FULLTEXT, 0.0)
             score = keyword / (keyword + KEYWORD_HALF)
         candidates.append(Candidate(hit.slug, hit.anchor, max(0.0, min(1.0, score)), reasons, hit.score))
     terms = fulltext.query_terms(searcher.schema, query.head or keywords)
     return candidates, terms, (parts[0] if parts is not None else None)  # the head: what the customer asks
 
 
-def confidences(hits, parts: np.ndarray, semantic_index) -> list[float]:
+def confidences(hits: list[ArticleHit], parts: np.ndarray, semantic_index: SemanticIndex) -> list[float]:
     """Each hit's confidence: the best cosine between any part of the text and the hit's best section
     (0 for a section without a vector), in one product for all hits."""
     rows = [semantic_index.row_of.get(hit.section_id) for hit in hits]

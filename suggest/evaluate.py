@@ -4,13 +4,17 @@ is right). This is how ``KB_SUGGEST_MIN_SCORE`` is chosen."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from search.evaluate import EvalSet, average, build_indexes
+from search.semantic import Encoder
 from suggest import engine
 
 THRESHOLDS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
 
-def evaluate_suggestions(eval_set: EvalSet, encoder, negatives: list[str] = ()) -> dict:
+def evaluate_suggestions(eval_set: EvalSet, encoder: Encoder | None, negatives: Sequence[str] = ()) -> dict[str, Any]:
     """``{"ranking": metrics, "thresholds": [{min_score, coverage, precision@1, false_suggestions}]}``.
 
     ``negatives`` are questions this corpus cannot answer (for example another set's questions): the share
@@ -20,7 +24,7 @@ def evaluate_suggestions(eval_set: EvalSet, encoder, negatives: list[str] = ()) 
     tops: dict[str, tuple[str, float]] = {}
     with build_indexes(eval_set, encoder) as built:
 
-        def run(text: str, limit: int):
+        def run(text: str, limit: int) -> list[engine.Candidate]:
             return engine.suggest(
                 text,
                 searcher=built.searcher,
@@ -45,7 +49,7 @@ def evaluate_suggestions(eval_set: EvalSet, encoder, negatives: list[str] = ()) 
     return {"ranking": average(rankings, eval_set), "thresholds": table}
 
 
-def threshold_table(eval_set: EvalSet, tops: dict[str, tuple[str, float]]) -> list[dict]:
+def threshold_table(eval_set: EvalSet, tops: dict[str, tuple[str, float]]) -> list[dict[str, Any]]:
     rows = []
     for threshold in THRESHOLDS:
         shown = {q: slug for q, (slug, score) in tops.items() if score >= threshold}

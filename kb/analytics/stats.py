@@ -6,24 +6,18 @@ A period is a range of whole UTC days, both ends included.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
 import sqlalchemy as sa
 
+from kb.analytics.gaps import cluster_queries
 from kb.db import events
 from kb.errors import PeriodError
 from kb.query.boosts import latest_votes, normalize_query
 
 TOP = 20
 POSITIONS = 10
-# Cosine between a query and a group's first query (all-MiniLM-L6-v2). Short help-desk queries on different
-# topics reach 0.56 ("reset my password" / "delete my account") and loose paraphrases fall to 0.35, so no
-# threshold is perfect; 0.6 keeps distinct gaps apart and groups close rewordings (0.64-0.67 measured).
-CLUSTER_SIMILARITY = 0.6
-WORD_OVERLAP = 0.5  # without the model: share of shared words
 MAX_GAP_QUERIES = 500
 FLAG_MIN_VOTES = 3
 FLAG_BELOW = 0.5
@@ -284,99 +278,6 @@ def _deflection(conn, in_period, stats: Stats) -> None:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-# Content gaps: failed searches grouped by meaning
-
-
-_WORD = re.compile(r"\w+")
-_STOP = frozenset(
-    "a an and are can do does for from how i in is it my of on or the to what when where why with you".split()
-)
-
-
-def cluster_queries(items: list[dict], encoder=None) -> list[dict]:
-    """Group ``[{"query", "count"}]`` (most frequent first) so that paraphrases share a group.
-
-    Greedy and order-stable: each query joins the first group whose leading query is close enough
-    (cosine of the embeddings with a model, shared words without), else starts a new group.
-    """
-    if not items:
-        return []
-    queries = [item["query"] for item in items]
-    if encoder is not None:
-        vectors = np.asarray(encoder.encode_queries(queries), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
-
-        def close(i: int, j: int) -> bool:
-            return float(vectors[i] @ vectors[j]) >= CLUSTER_SIMILARITY
-    else:
-        words = [frozenset(w for w in _WORD.findall(q.lower()) if w not in _STOP) for q in queries]
-
-        def close(i: int, j: int) -> bool:
-            union = words[i] | words[j]
-            return bool(union) and len(words[i] & words[j]) / len(union) >= WORD_OVERLAP
-
-    leaders: list[int] = []
-    members: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        leader = next((lead for lead in leaders if close(i, lead)), None)
-        if leader is None:
-            leaders.append(i)
-            members[i] = [i]
-        else:
-            members[leader].append(i)
-    groups = [
-        {
-            "label": items[lead]["query"],
-            "count": sum(items[m]["count"] for m in members[lead]),
-            "queries": [items[m] for m in members[lead]],
-        }
-        for lead in leaders
-    ]
-    return sorted(groups, key=lambda g: (-g["count"], g["label"]))
-
-
-# CSV export: every table on the dashboard
-
-
-def tables(stats: Stats) -> dict[str, tuple[list[str], list[list]]]:
-    return {
-        "searches-per-day": (["date", "searches"], [[d["date"], d["count"]] for d in stats.searches_per_day]),
-        "top-searches": (
-            ["query", "searches", "no_results", "clicks"],
-            [[s["query"], s["count"], s["no_results"], s["clicks"]] for s in stats.top_searches],
-        ),
-        "content-gaps": (
-            ["group", "group_searches", "query", "searches"],
-            [[g["label"], g["count"], q["query"], q["count"]] for g in stats.content_gaps for q in g["queries"]],
-        ),
-        "articles": (
-            ["slug", "title", "views", "helpful", "not_helpful", "helpful_rate", "reasons", "flagged"],
-            [
-                [
-                    a["slug"],
-                    a["title"],
-                    a["views"],
-                    a["helpful"],
-                    a["not_helpful"],
-                    a["helpful_rate"],
-                    "; ".join(f"{k}: {v}" for k, v in a["reasons"].items()),
-                    a["flagged"],
-                ]
-                for a in stats.articles
-            ],
-        ),
-        "click-position": (
-            ["position", "clicks", "rate"],
-            [[p["position"], p["clicks"], p["rate"]] for p in stats.ctr_by_position],
-        ),
-        "suggestion-ctr": (
-            ["surface", "shown", "clicked", "rate"],
-            [[s, v["shown"], v["clicked"], v["rate"]] for s, v in stats.suggestion_ctr.items()],
-        ),
-        "deflection": (["figure", "value"], [[k, v] for k, v in stats.deflection.items()]),
-    }
 
 
 def current_stats(period: Period) -> Stats:

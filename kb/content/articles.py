@@ -2,7 +2,8 @@
 
 Pure: no Flask, no search. ``load_articles(dir)`` walks a folder and returns a :class:`Library` holding every
 article it could use plus every problem it found, so that ``kb check`` can report them all at once and the
-server can skip a broken file and keep serving the rest.
+server can skip a broken file and keep serving the rest. The front matter is read and checked by
+``kb.content.frontmatter``.
 """
 
 from __future__ import annotations
@@ -11,22 +12,24 @@ import datetime as dt
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-try:  # the C loader is ~10x faster on 2,000+ files; fall back where libyaml is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from kb.content.frontmatter import (
+    DEFAULT_ORDER,
+    SLUG_RE,
+    category_slug,
+    check_fields,
+    key_lines,
+    load_yaml,
+    read_meta,
+    yaml_reason,
+)
 
-STATUSES = ("published", "draft", "internal")
 ICONS = ("book", "rocket", "pencil", "search", "chat", "inbox", "chart", "server", "code")
-DEFAULT_ORDER = 1000
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _LEADING_H1_RE = re.compile(r"\A\s*#[ \t]+(.+?)[ \t]*#*[ \t]*(?:\r?\n|\Z)")
 
 
@@ -59,13 +62,9 @@ class Article:
     order: float = DEFAULT_ORDER
     updated: dt.date | None = None
     suggest_for: list[str] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)  # every front-matter key, known or not
+    meta: dict[str, Any] = field(default_factory=dict)  # every front-matter key, known or not
     meta_lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line in the file
     source_hash: str = ""
-
-    @property
-    def is_public(self) -> bool:
-        return self.status == "published"
 
 
 @dataclass
@@ -98,22 +97,6 @@ class Library:
         self.articles[article.slug] = article
         return True
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
-
-
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Split ``text`` into (front-matter YAML or None, body, 1-based line where the body starts)."""
-    match = _FRONT_MATTER_RE.match(text)
-    if not match:
-        return None, text, 1
-    return match.group(1), text[match.end() :], text[: match.end()].count("\n") + 1
-
 
 def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
     """Parse one article's source. Returns the article (None when it has errors) and its problems.
@@ -123,72 +106,33 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
     since pages show the title themselves.
     """
     problems: list[Problem] = []
-    meta, body, body_line = _read_meta(text, path, problems)
+
+    def report(line: int | None, message: str, level: str) -> None:
+        problems.append(Problem(path, line, message, level))
+
+    meta, body, body_line = read_meta(text, report)
     if meta is None:
         return None, problems
-
-    def key_line(key: str) -> int:
-        return _line_of_key(text, key)
-
-    def error(key: str, message: str) -> None:
-        problems.append(Problem(path, key_line(key), message))
-
     body, body_line, heading = _strip_leading_h1(body, body_line)
-    title = meta.get("title")
-    if title is None:
-        if heading:
-            title = heading
-            problems.append(Problem(path, 1, "no `title` in front matter; using the first heading", "warning"))
-        else:
-            problems.append(Problem(path, 1, "missing `title` in front matter"))
-    elif not isinstance(title, str) or not title.strip():
-        error("title", f"`title` must be a non-empty string, got {_describe(title)}")
-
-    folder = path.split("/")[0] if "/" in path else ""
-    slug = meta.get("slug", default_slug(path))
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        error("slug", f"`slug` must be lowercase letters, digits, '-' or '_', got {slug!r}")
-    category = meta.get("category", category_slug(folder))
-    if not isinstance(category, str) or not SLUG_RE.match(category):
-        error("category", f"`category` must be a slug such as 'account', got {category!r}")
-    status = meta.get("status", "published")
-    if status not in STATUSES:
-        error("status", f"`status` must be one of {', '.join(STATUSES)}; got {status!r}")
-    summary = meta.get("summary", meta.get("description", ""))
-    if not isinstance(summary, str):
-        error("summary", f"`summary` must be a string, got {_describe(summary)}")
-    elif not summary.strip() and title:
-        problems.append(
-            Problem(path, 1, "no `summary`: listings and suggestions will use the first paragraph", "warning")
-        )
-    order = meta.get("order", DEFAULT_ORDER)
-    if isinstance(order, bool) or not isinstance(order, (int, float)):
-        error("order", f"`order` must be a number, got {_describe(order)}")
-    tags = _string_list(meta, "tags", error)
-    related = _string_list(meta, "related", error)
-    suggest_for = _string_list(meta, "suggest_for", error)
-    updated = _read_date(
-        meta.get("updated"), lambda m: problems.append(Problem(path, key_line("updated"), m, "warning"))
-    )
-
-    if any(p.level == "error" for p in problems):
+    fields = check_fields(meta, text, path, heading, report)
+    if fields is None:
         return None, problems
     article = Article(
-        slug=slug,
-        title=title.strip(),
-        category=category,
+        slug=fields.slug,
+        title=fields.title,
+        category=fields.category,
         path=path,
         body=body,
         body_line=body_line,
-        summary=summary.strip(),
-        tags=tags,
-        status=status,
-        related=related,
-        order=order,
-        updated=updated,
-        suggest_for=suggest_for,
+        summary=fields.summary,
+        tags=fields.tags,
+        status=fields.status,
+        related=fields.related,
+        order=fields.order,
+        updated=fields.updated,
+        suggest_for=fields.suggest_for,
         meta=meta,
-        meta_lines={k: line for k in meta if (line := key_line(k))},
+        meta_lines=key_lines(text, meta),
         source_hash=source_hash(text),
     )
     return article, problems
@@ -237,7 +181,7 @@ def load_articles(root: Path | str) -> Library:
     return library
 
 
-def iter_article_files(root: Path):
+def iter_article_files(root: Path) -> list[Path]:
     """Article files under ``root``, sorted, skipping hidden folders and links that lead outside it."""
     found = []
     for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
@@ -271,9 +215,15 @@ def outside_links(root: Path | str) -> list[Problem]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
             if path.is_symlink() and resolve_inside(root, rel) is None:
-                problems.append(Problem(rel, None, f"symbolic link to {os.readlink(path)}, which is outside the "
-                                        "articles folder (or missing): kb does not read or serve it; copy the "
-                                        "file into the articles folder instead"))
+                problems.append(
+                    Problem(
+                        rel,
+                        None,
+                        f"symbolic link to {os.readlink(path)}, which is outside the "
+                        "articles folder (or missing): kb does not read or serve it; copy the "
+                        "file into the articles folder instead",
+                    )
+                )
     return sorted(problems, key=lambda p: p.path)
 
 
@@ -297,10 +247,10 @@ def _read_category(folder: Path, slug: str, root: Path, problems: list[Problem])
     if meta_path is None:  # missing, or a link out of the folder (which outside_links reports)
         return category
     try:
-        meta = yaml.load(meta_path.read_text("utf-8"), Loader=_Loader) or {}
+        meta = load_yaml(meta_path.read_text("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
-        problems.append(Problem(rel, line + 1 if line is not None else None, f"invalid YAML: {_yaml_reason(e)}"))
+        problems.append(Problem(rel, line + 1 if line is not None else None, f"invalid YAML: {yaml_reason(e)}"))
         return category
     if not isinstance(meta, dict):
         problems.append(Problem(rel, 1, "must be a mapping of title, description, order and icon"))
@@ -319,44 +269,9 @@ def _read_category(folder: Path, slug: str, root: Path, problems: list[Problem])
     return category
 
 
-def default_slug(path: str) -> str:
-    """The slug an article gets from its file name: ``Getting Started.md`` -> ``getting-started``."""
-    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9_]+", "-", ascii_stem.lower()).strip("-") or "article"
-
-
-def category_slug(folder: str) -> str:
-    return re.sub(r"[^a-z0-9_]+", "-", folder.lower()).strip("-") or "general"
-
-
 def humanize(slug: str) -> str:
     words = re.sub(r"[-_]+", " ", slug).strip()
     return words[:1].upper() + words[1:] if words else "General"
-
-
-def _read_meta(text: str, path: str, problems: list[Problem]) -> tuple[dict | None, str, int]:
-    front, body, body_line = split_front_matter(text)
-    if front is None:
-        if text.startswith("---"):
-            problems.append(Problem(path, 1, "front matter is not closed: add a line with just '---' after it"))
-            return None, body, body_line
-        return {}, body, body_line
-    try:
-        meta = yaml.load(front, Loader=_Loader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the opening '---'
-        problems.append(Problem(path, line, f"invalid YAML in front matter: {_yaml_reason(e)}"))
-        return None, body, body_line
-    if meta is None:
-        return {}, body, body_line
-    if not isinstance(meta, dict):
-        problems.append(
-            Problem(path, 2, f"front matter must be a mapping of `key: value` lines, got {_describe(meta)}")
-        )
-        return None, body, body_line
-    return {str(k): v for k, v in meta.items()}, body, body_line
 
 
 def _strip_leading_h1(body: str, body_line: int) -> tuple[str, int, str | None]:
@@ -365,43 +280,3 @@ def _strip_leading_h1(body: str, body_line: int) -> tuple[str, int, str | None]:
         return body, body_line, None
     removed = body[: match.end()]
     return body[match.end() :], body_line + removed.count("\n"), match.group(1).strip()
-
-
-def _string_list(meta: dict, key: str, error) -> list[str]:
-    value = meta.get(key)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-        return [str(v) for v in value]
-    error(key, f"`{key}` must be a list of strings, got {_describe(value)}")
-    return []
-
-
-def _read_date(value, warn) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        warn(f"`updated` should be a date like 2026-11-01, got {value!r}; ignored")
-        return None
-
-
-def _line_of_key(text: str, key: str) -> int | None:
-    match = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.M)
-    return text[: match.start()].count("\n") + 1 if match else None
-
-
-def _describe(value) -> str:
-    return f"{type(value).__name__} {value!r}" if not isinstance(value, (dict, list)) else type(value).__name__
-
-
-def _yaml_reason(error: Exception) -> str:
-    problem = getattr(error, "problem", None)
-    return problem if problem else str(error).splitlines()[0]

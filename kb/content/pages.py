@@ -6,11 +6,14 @@ This is the step ``kb check`` and ``kb index`` share: render every article, then
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kb.content.articles import (
     Article,
+    Category,
     Library,
     Problem,
     iter_article_files,
@@ -40,10 +43,10 @@ class Page:
     updated: str | None
     suggest_for: list[str]
     html: str
-    toc: list[dict]
+    toc: list[dict[str, Any]]
     sections: list[Section]
     source_hash: str
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
     meta_lines: dict[str, int] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # this file's own (parse) problems
@@ -56,14 +59,11 @@ class Page:
         """The section with ``anchor``; the intro when there is none (e.g. the heading was removed)."""
         return next((s for s in self.sections if s.anchor == anchor), self.sections[0])
 
-    def to_dict(self) -> dict:
-        return {**self.outline_dict(), **self.content_dict()}
-
-    def outline_dict(self) -> dict:
+    def outline_dict(self) -> dict[str, Any]:
         """Every field but the content: what lists, links and ranks need."""
         return {name: getattr(self, name) for name in OUTLINE_FIELDS}
 
-    def content_dict(self) -> dict:
+    def content_dict(self) -> dict[str, Any]:
         """The content fields, as JSON-ready values (shallow on purpose: dataclasses.asdict deep-copies, ~10x
         slower)."""
         data = {name: getattr(self, name) for name in CONTENT_FIELDS}
@@ -84,7 +84,7 @@ _FROM_JSON = {
 }
 
 
-def content_from_dict(data: dict) -> dict:
+def content_from_dict(data: dict[str, Any]) -> dict[str, Any]:
     """The content fields present in a page's JSON form, as a :class:`Page` holds them."""
     return {name: _FROM_JSON.get(name, lambda value: value)(data[name]) for name in CONTENT_FIELDS if name in data}
 
@@ -93,7 +93,7 @@ def content_from_dict(data: dict) -> dict:
 class Compiled:
     pages: dict[str, Page]
     problems: list[Problem]
-    categories: dict = field(default_factory=dict)
+    categories: dict[str, Category] = field(default_factory=dict)
     reused: int = 0  # pages taken unchanged from the previous build
 
 
@@ -141,7 +141,9 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     return Compiled(pages=pages, problems=problems, categories=categories, reused=len(unchanged))
 
 
-def _collect(parsed: dict[str, tuple], unchanged: dict[str, Page]) -> tuple[dict[str, Article], list[Problem]]:
+def _collect(
+    parsed: dict[str, tuple[Article | None, list[Problem]]], unchanged: dict[str, Page]
+) -> tuple[dict[str, Article], list[Problem]]:
     """Usable articles by slug (first path wins a duplicate slug) and the problems of every file."""
     library = Library(root=Path("."))
     for rel in sorted(set(parsed) | set(unchanged)):
@@ -210,7 +212,9 @@ def check_references(pages: dict[str, Page], root: Path) -> list[Problem]:
     return problems
 
 
-def _reference_problem(ref, by_path: dict[str, Page], root: Path) -> str:
+def _reference_problem(ref: Reference, by_path: dict[str, Page], root: Path) -> str:
+    if ref.target is None:  # not resolved: ``broken`` says why
+        return ref.broken
     if is_asset(ref):
         real = resolve_inside(root, ref.target)
         if real is None and (root / ref.target).is_symlink():
@@ -235,13 +239,13 @@ def is_asset(ref: Reference) -> bool:
     return ref.target is not None and (ref.kind == "image" or not ref.target.endswith(".md"))
 
 
-def asset_audiences(pages) -> dict[str, str]:
+def asset_audiences(pages: Iterable[Page]) -> dict[str, str]:
     """Who may fetch each file the articles show or link: "public" when a published article uses it, "agents"
     when only internal or draft articles do. A file no article uses is not served at all."""
     audiences: dict[str, str] = {}
     for page in pages:
         for ref in page.references:
-            if is_asset(ref) and not ref.broken:
+            if ref.target is not None and is_asset(ref) and not ref.broken:
                 if page.status == "published":
                     audiences[ref.target] = "public"
                 else:
@@ -249,7 +253,7 @@ def asset_audiences(pages) -> dict[str, str]:
     return audiences
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

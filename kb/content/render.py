@@ -11,6 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
@@ -55,17 +56,9 @@ class Reference:
 @dataclass
 class Rendered:
     html: str
-    toc: list[dict]
+    toc: list[dict[str, Any]]
     sections: list[Section]
     references: list[Reference] = field(default_factory=list)
-
-    @property
-    def anchors(self) -> set[str]:
-        return {s.anchor for s in self.sections if s.anchor}
-
-    @property
-    def text(self) -> str:
-        return "\n".join(s.text for s in self.sections)
 
     def excerpt(self, length: int = 200) -> str:
         for section in self.sections:
@@ -104,7 +97,7 @@ def render_article(article: Article, slugs_by_path: dict[str, str]) -> Rendered:
     body_html = clean_html(md.convert(article.body))
     return Rendered(
         html=body_html,
-        toc=_toc(md.toc_tokens),
+        toc=_toc(md.toc_tokens),  # type: ignore[attr-defined]  # set by the toc extension
         sections=split_sections(body_html, article.title),
         references=resolver.references,
     )
@@ -118,14 +111,16 @@ def split_sections(body_html: str, title: str) -> list[Section]:
     return parser.finish()
 
 
-def shorten(text: str, length: int) -> str:
+def shorten(text: str, length: int, *, strip: str = ",.;:") -> str:
+    """``text`` on one line, cut between words to at most ``length`` characters ending in "…" when too long;
+    ``strip`` are the characters dropped from the end of the cut text before the "…"."""
     text = " ".join(text.split())
     if len(text) <= length:
         return text
-    return text[: length - 1].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(strip) + "…"
 
 
-def _toc(tokens: list[dict], max_level: int = 3) -> list[dict]:
+def _toc(tokens: list[dict[str, Any]], max_level: int = 3) -> list[dict[str, Any]]:
     return [
         {
             "id": t["id"],
@@ -141,7 +136,7 @@ def _toc(tokens: list[dict], max_level: int = 3) -> list[dict]:
 class _LinkResolver:
     """Rewrites relative links and image paths, recording each one as a :class:`Reference`."""
 
-    def __init__(self, article: Article, slugs_by_path: dict[str, str]):
+    def __init__(self, article: Article, slugs_by_path: dict[str, str]) -> None:
         self.article = article
         self.slugs_by_path = slugs_by_path
         self.folder = posixpath.dirname(article.path)
@@ -206,7 +201,7 @@ class _LinkResolver:
 
 
 class _ResolveLinks(Treeprocessor):
-    def __init__(self, md, resolver: _LinkResolver):
+    def __init__(self, md: markdown.Markdown, resolver: _LinkResolver) -> None:
         super().__init__(md)
         self.resolver = resolver
 
@@ -248,17 +243,17 @@ class _GitHubAlerts(Preprocessor):
 
 
 class _KBExtension(Extension):
-    def __init__(self, resolver: _LinkResolver):
+    def __init__(self, resolver: _LinkResolver) -> None:
         super().__init__()
         self.resolver = resolver
 
-    def extendMarkdown(self, md) -> None:  # noqa: N802 (Python-Markdown's API name)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's API name)
         md.preprocessors.register(_GitHubAlerts(md), "kb_alerts", 24)  # after fenced code is stashed
         md.treeprocessors.register(_ResolveLinks(md, self.resolver), "kb_links", 1)
 
 
 class _SectionParser(HTMLParser):
-    def __init__(self, title: str):
+    def __init__(self, title: str) -> None:
         super().__init__(convert_charrefs=True)
         self.sections: list[Section] = [Section("", title, 1, [title], "")]
         self._text: list[str] = []
@@ -267,10 +262,11 @@ class _SectionParser(HTMLParser):
         self._heading_id = ""
         self._stack: list[tuple[int, str]] = []
 
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in _HEADING_TAGS and dict(attrs).get("id"):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        heading_id = dict(attrs).get("id") if tag in _HEADING_TAGS else None
+        if heading_id:
             self._close_section()
-            self._heading, self._heading_tag, self._heading_id = [], tag, dict(attrs)["id"]
+            self._heading, self._heading_tag, self._heading_id = [], tag, heading_id
         elif tag in _BLOCK_TAGS:
             self._append(" \n")
 

@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -27,7 +28,9 @@ class CategoryView:
 class Site:
     """Published and internal pages by slug, and categories with their published pages in order."""
 
-    def __init__(self, pages: dict[str, Page], categories: dict[str, Category], assets: dict[str, str] | None = None):
+    def __init__(
+        self, pages: dict[str, Page], categories: dict[str, Category], assets: dict[str, str] | None = None
+    ) -> None:
         """``assets``: who may fetch each file the articles use (see :func:`asset_audiences`); computed from the
         pages' references when not given."""
         self.all_pages = pages  # drafts included: kept in the build so the next build can reuse them
@@ -52,7 +55,7 @@ class Site:
         return self._rules[key]
 
     def asset_audience(self, path: str) -> str | None:
-        """"public", "agents" (only internal or draft articles use the file) or None (no article uses it)."""
+        """ "public", "agents" (only internal or draft articles use the file) or None (no article uses it)."""
         return self.assets.get(path)
 
     def public_page(self, slug: str) -> Page | None:
@@ -77,7 +80,7 @@ class Site:
 
     def recent(self, limit: int = 6) -> list[Page]:
         dated = [p for p in self.published() if p.updated]
-        return sorted(dated, key=lambda p: p.updated, reverse=True)[:limit]
+        return sorted(dated, key=lambda p: p.updated or "", reverse=True)[:limit]
 
     def neighbours(self, page: Page) -> tuple[Page | None, Page | None]:
         """The previous and next published pages in ``page``'s category."""
@@ -118,6 +121,7 @@ class Site:
         data = orjson.loads(path.read_bytes())
         categories = {c["slug"]: Category(**c) for c in data["categories"]}
         store = PageContents(contents_path(path))
+        pages: dict[str, Page]
         if lazy:
             pages = {p["slug"]: StoredPage.outline(p, store) for p in data["pages"]}
         else:
@@ -133,7 +137,7 @@ def contents_path(path: Path) -> Path:
     return path.with_suffix(".content")
 
 
-def _outline(data: dict) -> dict:
+def _outline(data: dict[str, Any]) -> dict[str, Any]:
     return {name: data[name] for name in OUTLINE_FIELDS}
 
 
@@ -145,19 +149,19 @@ class PageContents:
 
     CACHED = 256
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         with path.open("rb") as file:
             self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
-        self._recent: OrderedDict[int, dict] = OrderedDict()
+        self._recent: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def read(self, offset: int, length: int) -> dict:
+    def read(self, offset: int, length: int) -> dict[str, Any]:
         return content_from_dict(orjson.loads(self._map[offset : offset + length]))
 
-    def read_all(self, where: dict[str, list[int]]) -> dict:
+    def read_all(self, where: dict[str, list[int]]) -> dict[str, Any]:
         return {name: value for offset, length in where.values() for name, value in self.read(offset, length).items()}
 
-    def get(self, offset: int, length: int) -> dict:
+    def get(self, offset: int, length: int) -> dict[str, Any]:
         with self._lock:
             content = self._recent.get(offset)
             if content is not None:
@@ -183,14 +187,14 @@ class StoredPage(Page):
     own, and dropped again when other pages are read more recently."""
 
     @classmethod
-    def outline(cls, data: dict, store: PageContents) -> StoredPage:
+    def outline(cls, data: dict[str, Any], store: PageContents) -> StoredPage:
         page = object.__new__(cls)
         page.__dict__.update(_outline(data))
         page.__dict__["_content_at"] = {group: tuple(at) for group, at in data["content"].items()}
         page.__dict__["_store"] = store
         return page
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         group = _GROUP_OF.get(name)
         if group is not None:
             return self._store.get(*self._content_at[group])[name]

@@ -32,7 +32,7 @@ def dashboard():
 @auth.agent_required(role="admin")
 def export_table(name: str):
     period = _period()
-    found = stats.tables(stats.current_stats(period)).get(name)
+    found = export.tables(stats.current_stats(period)).get(name)
     if found is None:
         abort(404, description=f"There is no table called {name!r}.")
     filename = f"kb-{name}-{period.start}-{period.end}.csv"

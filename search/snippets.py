@@ -1,0 +1,181 @@
+"""Search result snippets: the best passages of a section's text, HTML-escaped, with the query's words marked.
+
+A word is marked when the analyzer of the full-text index (tokenizer, stop words, stemmer) makes the same
+term of it as of a query term, so what is marked is exactly what matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from itertools import islice
+
+from whoosh import highlight
+from whoosh.analysis import StemmingAnalyzer
+
+from kb.content.render import shorten
+from search.documents import make_analyzer
+
+SURROUND = 60  # characters of context before the first and after the last marked word of a passage
+MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
+WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 30-word question has 30
+
+Match = tuple[int, int, str]  # (start, end, stem) of a word to mark
+
+
+def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
+    """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped.
+
+    Words match when the analyzer of the index (tokenizer, stop words, stemmer) makes the same term of them
+    as of a query term. The snippet is the best one or two passages of about ``length`` characters: those
+    holding the most distinct query terms, joined by " … ". Only a window around the place where most query
+    words meet is read, so a 5,000-word section costs little more than a short one."""
+    text = _flatten(text)
+    if terms and text:
+        stems = _stems_of(tuple(terms))
+        fragment = _highlight(_window(text, stems, length), stems, length)
+        if fragment:
+            return fragment
+    return highlight.htmlescape(shorten(text, length, strip=""))
+
+
+def _analyzer_parts(analyzer: StemmingAnalyzer) -> tuple[re.Pattern[str], frozenset[str], Callable[[str], str]]:
+    """(token pattern, stop words, stemming function) of a Whoosh ``StemmingAnalyzer``."""
+    tokenizer, _lowercase, stop, stemmer = analyzer.items
+    return tokenizer.expression, stop.stops, lru_cache(maxsize=20_000)(stemmer.stemfn)
+
+
+_SNIPPET_ANALYZER = make_analyzer()
+_TOKEN_RE, _STOP_WORDS, _stem = _analyzer_parts(_SNIPPET_ANALYZER)
+
+
+def _stem_words(text: str) -> list[str]:
+    return [_stem(w) for m in _TOKEN_RE.finditer(text) if (w := m.group(0).lower()) not in _STOP_WORDS]
+
+
+@lru_cache(maxsize=256)
+def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
+    """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same)."""
+    return frozenset(_stem_words(" ".join(terms)))
+
+
+def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
+    """The one or two passages of ``text`` richest in ``stems``, escaped, each matching word in ``<mark>``."""
+    matches = _matches(text, stems)
+    if not matches:
+        return None
+    spans = sorted(p[3] for p in sorted(_passages(text, matches, length), reverse=True)[:2])
+    if len(spans) == 2 and spans[1][0] <= spans[0][1]:
+        spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
+    return " … ".join(_mark(text, start, end, matches) for start, end in spans)
+
+
+def _matches(text: str, stems: frozenset[str]) -> list[Match]:
+    """Every word of ``text`` whose stem is one of ``stems``, in order."""
+    matches = []
+    for m in _candidates_pattern(frozenset(s[:2] for s in stems)).finditer(text):
+        word = m.group(0).lower()
+        if word not in _STOP_WORDS and (stem := _stem(word)) in stems:
+            matches.append((m.start(), m.end(), stem))
+    return matches
+
+
+def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, int, int, tuple[int, int]]]:
+    """The passages of ``text`` around runs of ``matches`` that fit in ``length``, each as (distinct terms,
+    words marked, -first match, span), so that the best sort last."""
+    passages = []
+    i = 0
+    while i < len(matches):
+        j = i
+        while j + 1 < len(matches) and matches[j + 1][1] - matches[i][0] <= length - 2 * SURROUND:
+            j += 1
+        group = matches[i : j + 1]
+        span = _span(text, group[0][0], group[-1][1])
+        passages.append((len({g[2] for g in group}), len(group), -group[0][0], span))
+        i = j + 1
+    return passages
+
+
+@lru_cache(maxsize=256)
+def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
+    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
+    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
+    return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
+
+
+def _span(text: str, first: int, last: int) -> tuple[int, int]:
+    """From ``SURROUND`` characters before ``first`` to as many after ``last``, cut at spaces."""
+    start, end = max(0, first - SURROUND), min(len(text), last + SURROUND)
+    if start > 0 and " " in text[start:first]:
+        start = text.index(" ", start) + 1
+    if end < len(text) and " " in text[last:end]:
+        end = text.rindex(" ", last, end)
+    return start, end
+
+
+def _mark(text: str, start: int, end: int, matches: list[Match]) -> str:
+    out, at = [], start
+    for begin, finish, _ in matches:
+        if begin >= start and finish <= end:
+            out.append(highlight.htmlescape(text[at:begin]))
+            out.append("<mark>" + highlight.htmlescape(text[begin:finish]) + "</mark>")
+            at = finish
+    out.append(highlight.htmlescape(text[at:end]))
+    return "".join(out)
+
+
+def _window(text: str, stems: frozenset[str], length: int) -> str:
+    """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
+    the place where the most distinct query stems appear close together. The place is found by one regular
+    expression of the longest (most telling) stems, which runs in C, instead of analyzing the whole text."""
+    if not stems or len(text) <= 3 * length:
+        return text
+    telling = frozenset(sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS])
+    matches = islice(_stems_pattern(telling).finditer(text), MAX_WINDOW_MATCHES)
+    found = [(m.start(), m.group(0).lower()) for m in matches]
+    if not found:
+        return text[: 3 * length]
+    start = max(0, _densest(found, 2 * length) - length // 2)
+    return text[start : start + 3 * length]
+
+
+def _densest(found: list[tuple[int, str]], width: int) -> int:
+    """The offset of the match followed by the most distinct words within ``width`` characters (the first
+    such one): a sliding window over ``found``, (offset, word) pairs in order."""
+    best, best_count, inside, end = found[0][0], 0, Counter[str](), 0
+    for at, word in found:
+        while end < len(found) and found[end][0] < at + width:
+            inside[found[end][1]] += 1
+            end += 1
+        if len(inside) > best_count:
+            best, best_count = at, len(inside)
+        inside[word] -= 1
+        if not inside[word]:
+            del inside[word]
+    return best
+
+
+@lru_cache(maxsize=256)
+def _stems_pattern(stems: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<!\w)(?:" + _alternatives(stems) + ")", re.I
+    )  # faster than \b, which defeats the prefix check
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """``words`` as regular-expression alternatives, longest first (so the longest match wins)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _flatten(text: str) -> str:
+    """One line for a snippet: lines that end a sentence join with a space, others (table cells, list items,
+    headings) with a middle dot, so that "Plan / Billed / Monthly" does not read as one sentence."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    out = ""
+    for line in lines:
+        if out:
+            out += " " if out[-1] in ".!?:;," else " · "
+        out += line
+    return out
