@@ -1,7 +1,7 @@
 """Full-text search over article sections with Whoosh (BM25F, English stemming, spelling correction).
 
 Façade verbs: :func:`write` builds an index in a folder, :func:`open_index` opens one, :func:`search` queries a
-searcher, :func:`snippet` (from ``search.snippets``) highlights a result. Every section of every article is one
+searcher; ``search.snippets`` highlights a result. Every section of every article is one
 document, keyed ``slug#anchor``, carrying its article's title, summary and tags so that a match on any of them
 can still point at the best section.
 """
@@ -20,7 +20,6 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from search.documents import FIELDS, SectionDoc, field_texts, make_analyzer
-from search.snippets import snippet as snippet  # re-exported: callers highlight with fulltext.snippet
 
 if TYPE_CHECKING:
     from search.lexical import LexicalIndex

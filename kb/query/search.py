@@ -9,7 +9,7 @@ from flask import current_app
 
 from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query.capacity import ranking_slot
-from search import fulltext, hybrid
+from search import hybrid, snippets
 
 MAX_RESULTS = 50
 
@@ -121,7 +121,7 @@ def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
         title=page.title,
         url=where.url,
         section=where.heading,
-        snippet=fulltext.snippet(where.text, terms),
+        snippet=snippets.snippet(where.text, terms),
         score=hit.score,
         category=page.category,
         status=page.status,

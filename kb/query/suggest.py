@@ -12,7 +12,7 @@ from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
 from kb.query.capacity import ranking_slot
 from kb.query.search import place
-from search import fulltext
+from search import snippets
 from suggest import engine
 
 MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
@@ -119,7 +119,7 @@ def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: b
         title=page.title,
         url=where.url,
         section=where.heading,
-        snippet=fulltext.snippet(where.text, terms, length=180),
+        snippet=snippets.snippet(where.text, terms, length=180),
         score=candidate.score,
         reasons=candidate.reasons,
         category=page.category,
