@@ -138,6 +138,9 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
     return article, problems
 
 
+MAX_ARTICLE_BYTES = 1024 * 1024  # a help article is a few kB; a larger file is a mistake or an attack
+
+
 def read_source(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
     """The decoded text of an article file (UTF-8, newlines normalized), or None and the problem."""
     rel = path.relative_to(root).as_posix()
@@ -145,6 +148,9 @@ def read_source(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
     if real is None:
         return None, [Problem(rel, None, "cannot read file: missing, or a link to outside the articles folder")]
     try:
+        if real.stat().st_size > MAX_ARTICLE_BYTES:
+            limit = MAX_ARTICLE_BYTES // 1024 // 1024
+            return None, [Problem(rel, None, f"larger than {limit} MB: split it into several articles")]
         raw = real.read_bytes()
     except OSError as e:
         return None, [Problem(rel, None, f"cannot read file: {e.strerror}")]

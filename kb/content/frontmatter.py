@@ -44,8 +44,25 @@ class Fields:
     updated: dt.date | None
 
 
+MAX_YAML_CHARS = 64 * 1024  # front matter and _category.yml: a few keys, never a document of its own
+
+
+class AliasRefused(yaml.YAMLError):
+    """YAML aliases (``*name``) are refused: a few hundred bytes of them can expand to gigabytes."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__("aliases (*name) are not allowed; write each value out")
+        self.problem_mark = mark
+
+
 def load_yaml(text: str) -> Any:
-    """``text`` parsed as YAML (safe: plain data only); raises ``yaml.YAMLError``."""
+    """``text`` parsed as YAML: safe (plain data only), at most ``MAX_YAML_CHARS``, and without aliases, which
+    could make a tiny file expand without bound ("billion laughs"); raises ``yaml.YAMLError``."""
+    if len(text) > MAX_YAML_CHARS:
+        raise yaml.YAMLError(f"it is longer than {MAX_YAML_CHARS // 1024} kB")
+    for event in yaml.parse(text, Loader=_Loader):  # events are read before anything is built
+        if isinstance(event, yaml.AliasEvent):
+            raise AliasRefused(event.start_mark)
     return yaml.load(text, Loader=_Loader)
 
 
@@ -228,5 +245,7 @@ def describe(value: object) -> str:
 
 
 def yaml_reason(error: Exception) -> str:
+    if isinstance(error, AliasRefused) or type(error) is yaml.YAMLError:
+        return str(error.args[0]) if error.args else str(error)
     problem = getattr(error, "problem", None)
     return problem if problem else str(error).splitlines()[0]

@@ -6,7 +6,10 @@ This is the step ``kb check`` and ``kb index`` share: render every article, then
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,11 +137,49 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     for slug, article in library.articles.items():
         if article.path in unchanged:
             pages[slug] = unchanged[article.path][1]
-        else:
-            pages[slug] = make_page(article, render_article(article, slugs_by_path), parsed[article.path][1])
+        elif (rendered := _render_in_time(article, slugs_by_path, library.problems)) is not None:
+            pages[slug] = make_page(article, rendered, parsed[article.path][1])
     categories = load_categories(root, {p.category for p in pages.values()}, library.problems)
     problems = library.problems + check_references(pages, root)
     return Compiled(pages=pages, problems=problems, categories=categories, reused=len(unchanged))
+
+
+RENDER_SECONDS = 10  # a help article renders in milliseconds; minutes would be a pathological input
+
+
+def _render_in_time(article: Article, slugs_by_path: dict[str, str], problems: list[Problem]) -> Rendered | None:
+    """The rendered article, or None (and the problem) when rendering takes longer than ``RENDER_SECONDS``."""
+    try:
+        with time_limit(RENDER_SECONDS):
+            return render_article(article, slugs_by_path)
+    except TooSlow:
+        message = f"took longer than {RENDER_SECONDS} s to render, so it is left out: simplify or split it"
+        problems.append(Problem(article.path, None, message))
+        return None
+
+
+class TooSlow(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`TooSlow` in the block after ``seconds``. Only in the main thread (``kb index``, ``kb
+    check``): signals reach no other, so a build in a server thread runs without the limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _collect(
