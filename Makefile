@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test browser-deps lint lock bench
+.PHONY: setup run test check browser-deps lint lock bench
 
 setup: $(STAMP)  ## Create or update .venv (quick when nothing changed)
 
@@ -27,6 +27,12 @@ browser-deps:  ## Headless Chromium for the browser tests (Debian's package)
 
 test: setup browser-deps  ## Run the whole test suite
 	$(PY) -m pytest
+
+# The fast loop: no real model, no browser, no gunicorn processes (markers in pyproject.toml), temporary files on
+# tmpfs where there is one (each test's SQLite database is created there: no disk syncs). CI runs `make test`.
+FAST_TMP = $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm)
+check: setup  ## Run the fast tests (under a minute): everything but the slow, browser and serve ones
+	KB_TEST_FAST=1 $(if $(FAST_TMP),TMPDIR=$(FAST_TMP)) $(PY) -m pytest -m "not slow and not browser and not serve"
 
 lock: setup  ## Refresh constraints.txt from what .venv has now (after changing dependencies in pyproject.toml)
 	@{ echo "# Every dependency's version, as tested: make setup installs with -c constraints.txt. Refresh with make lock."; \

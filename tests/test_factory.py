@@ -4,7 +4,7 @@ import pytest
 
 from kb import create_app
 from kb.errors import ConfigError
-from tests.conftest import make_config
+from tests.fixtures.app import make_config
 
 
 def test_config_mapping_is_used(tmp_path):

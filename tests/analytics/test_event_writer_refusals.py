@@ -12,7 +12,6 @@ from kb.analytics.events import EventWriter
 from kb.db import events as events_table
 from kb.state import state_of
 from tests.fixtures.app import make_app, make_config
-from tests.fixtures.databases import BOTH_DATABASES
 
 
 def row(query: str) -> dict:
@@ -32,12 +31,13 @@ def engine(built_data_dir, some_database_url):
     state_of(app).engine.dispose()
 
 
-# SQLite cannot encode a lone surrogate; PostgreSQL refuses NUL in text: each refused whatever the retry
-@BOTH_DATABASES
-@pytest.mark.parametrize("bad", ["lone \ud800 surrogate", "nul \x00 byte"])
+# SQLite cannot encode a lone surrogate; PostgreSQL refuses NUL in text (and the surrogate): each refused whatever
+# the retry. (SQLite stores NUL, so it has no NUL case.)
+@pytest.mark.parametrize(
+    ("db_kind", "bad"),
+    [("sqlite", "lone \ud800 surrogate"), ("postgresql", "lone \ud800 surrogate"), ("postgresql", "nul \x00 byte")],
+)
 def test_a_refused_event_is_dropped_alone_and_recording_goes_on(engine, db_kind, bad):
-    if db_kind == "sqlite" and "\x00" in bad:
-        pytest.skip("SQLite stores NUL")
     writer = EventWriter(engine, interval=3600)
     try:
         for text in ("first", bad, "third"):
@@ -60,6 +60,7 @@ def test_events_wait_while_the_database_is_unreachable(tmp_path):
         assert writer.flush() == 0
         assert writer.failing and len(writer.queue) == 1 and writer.refused == 0
     finally:
+        writer.queue.clear()  # nothing left for the flush at exit to retry against the missing database
         writer.stopping = True
         writer.wake.set()
         writer.thread.join(5)

@@ -16,7 +16,8 @@ from kb.analytics import events
 from kb.db import events as events_table
 from kb.desk import tickets
 from kb.state import state_of
-from tests.conftest import LiveServer, make_app, make_config, shut_down
+from tests.fixtures.app import make_app, make_config, shut_down
+from tests.fixtures.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from kb.cli import cli
 from kb.state import state_of
+from tests.fixtures.app import EVALSET
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -88,9 +89,6 @@ def test_suggest_from_the_cli(runner):
     assert json.loads(result.output)["suggestions"][0]["slug"] == "invoices"
     text = runner.invoke(args=["suggest", "anything", "--url", "https://app.example.com/billing/x"])
     assert "Download invoices" in text.output and "page rule" in text.output
-
-
-EVALSET = Path(__file__).parent / "evalset"
 
 
 def test_eval_reports_each_mode(runner):

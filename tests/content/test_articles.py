@@ -117,7 +117,7 @@ def test_load_articles_reports_duplicates_and_keeps_the_rest(tmp_path):
     write(tmp_path, "b/four.md", "---\ntitle: Four\nsummary: s\n---\n")
     library = load_articles(tmp_path)
     assert sorted(library.articles) == ["four", "same"]
-    errors = [str(p) for p in library.errors]
+    errors = [str(p) for p in library.problems if p.level == "error"]
     assert any(e.startswith("b/two.md:4: error: duplicate slug 'same', already used by a/one.md") for e in errors)
     assert any(e.startswith("b/three.md:") and "invalid YAML" in e for e in errors)
 
@@ -125,7 +125,8 @@ def test_load_articles_reports_duplicates_and_keeps_the_rest(tmp_path):
 def test_non_utf8_file_names_the_line(tmp_path):
     (tmp_path / "x.md").write_bytes(b"---\ntitle: ok\n---\nline four \xff\n")
     library = load_articles(tmp_path)
-    assert [str(p) for p in library.errors] == ["x.md:4: error: not valid UTF-8 (byte 0xff); save the file as UTF-8"]
+    errors = [str(p) for p in library.problems if p.level == "error"]
+    assert errors == ["x.md:4: error: not valid UTF-8 (byte 0xff); save the file as UTF-8"]
 
 
 def test_categories_read_category_yml(tmp_path):
@@ -138,7 +139,7 @@ def test_categories_read_category_yml(tmp_path):
     account = library.categories["account"]
     assert (account.title, account.description, account.icon) == ("Your account", "Sign in", "rocket")
     assert library.categories["billing"].title == "Billing"
-    assert any("unknown icon 'unicorn'" in str(p) for p in library.warnings)
+    assert any("unknown icon 'unicorn'" in str(p) for p in library.problems if p.level == "warning")
 
 
 def test_hidden_folders_and_links_outside_are_skipped(tmp_path):

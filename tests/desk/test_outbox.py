@@ -1,42 +1,19 @@
+"""The outbox (kb.desk.outbox): every stored ticket delivered exactly once, to a webhook or by e-mail, retried."""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
 
-import pytest
-
-from kb.db import get_engine
-from kb.desk import outbox, tickets
+from kb.desk import outbox
 from kb.state import state_of
-from tests.conftest import csrf_token, make_app, make_config, shut_down
-
-
-@pytest.fixture
-def ticket_app(database_url, built_data_dir, receiver):
-    app = make_app(make_config(built_data_dir, DATABASE_URL=database_url, TICKET_WEBHOOK_URL=receiver.url))
-    yield app
-    shut_down(app)
+from tests.fixtures.app import make_app, make_config
+from tests.fixtures.desk import GOOD
 
 
 def get_engine_of(app):
     return state_of(app).engine
-
-
-GOOD = {"name": "Ada", "email": "ada@example.com", "subject": "Invoice", "message": "Where is my invoice?"}
-
-
-def test_ticket_is_stored_before_delivery(ticket_app, receiver):
-    receiver.up = False
-    client = ticket_app.test_client()
-    response = client.post("/api/v1/tickets", json={**GOOD, "shown": ["invoices"], "source": "beacon"})
-    assert response.status_code == 201
-    ticket_id = response.get_json()["id"]
-    with ticket_app.app_context():
-        stored = tickets.get(ticket_id)
-        assert stored["email"] == "ada@example.com" and stored["shown"] == ["invoices"]
-        assert stored["source"] == "beacon" and stored["status"] == "open"
-        assert [r["status"] for r in outbox.pending(get_engine())] == ["pending"]
 
 
 def test_webhook_down_then_up_is_delivered_exactly_once(ticket_app, receiver):
@@ -93,23 +70,6 @@ def test_slack_format(ticket_app, receiver):
     assert receiver.received[0]["body"]["text"].startswith("New ticket #1 from Ada <ada@example.com>: Invoice")
 
 
-@pytest.mark.parametrize(
-    ("body", "fields"),
-    [
-        ({}, {"name", "email", "message"}),
-        ({**GOOD, "email": "not-an-address"}, {"email"}),
-        ({**GOOD, "name": 5}, {"name"}),
-        ({**GOOD, "message": "x" * 20_001}, {"message"}),
-        ({**GOOD, "shown": "invoices"}, {"shown"}),
-    ],
-)
-def test_invalid_tickets_name_the_wrong_fields(client, body, fields):
-    response = client.post("/api/v1/tickets", json=body)
-    assert response.status_code == 400
-    error = response.get_json()["error"]
-    assert error["code"] == "invalid_ticket" and set(error["fields"]) == fields
-
-
 def test_smtp_delivery(built_data_dir, tmp_path):
     from aiosmtpd.controller import Controller
 
@@ -145,38 +105,6 @@ def test_smtp_delivery(built_data_dir, tmp_path):
     text = envelope.content.decode()
     assert "Subject: [Ticket #1] Invoice" in text and "Where is my invoice?" in text
     assert "Reply-To: Ada <ada@example.com>" in text
-
-
-def test_contact_form_stores_a_ticket_and_keeps_input_on_errors(client, app):
-    page = client.get("/contact?subject=invoice").get_data(as_text=True)
-    assert "Download invoices" in page  # suggestions for the subject, without JavaScript
-    token = csrf_token(page)
-    bad = client.post(
-        "/contact",
-        data={"csrf_token": token, "name": "Ada", "email": "nope", "message": "My long message that must not be lost"},
-    )
-    assert bad.status_code == 400
-    html = bad.get_data(as_text=True)
-    assert "My long message that must not be lost" in html and "not an e-mail address" in html
-    good = client.post(
-        "/contact",
-        data={
-            "csrf_token": token,
-            "name": "Ada",
-            "email": "ada@example.com",
-            "subject": "Invoice",
-            "message": "Hi",
-            "shown": "invoices",
-        },
-    )
-    assert good.status_code == 303
-    assert "ticket #1" in client.get("/contact/sent").get_data(as_text=True)
-    with app.app_context():
-        assert tickets.get(1)["shown"] == ["invoices"] and tickets.get(1)["source"] == "contact_form"
-
-
-def test_contact_form_needs_csrf(client):
-    assert client.post("/contact", data={**GOOD}).status_code == 400
 
 
 def test_outbox_cli_lists_and_retries(ticket_app, receiver):

@@ -9,7 +9,8 @@ import pytest
 
 from kb.query.capacity import Busy, Gate
 from kb.serve import SPARE_THREADS, worker_threads
-from tests.conftest import AtCapacity, HeldSlot, make_app, make_config
+from tests.fixtures.app import make_app, make_config
+from tests.fixtures.capacity import AtCapacity, HeldSlot
 
 
 def test_requests_beyond_the_slots_wait_and_beyond_the_queue_are_refused_at_once():
@@ -107,9 +108,7 @@ def test_pages_and_tickets_are_not_held_back_by_a_full_ranking_queue(busy_app):
 
 def test_agent_suggestions_wait_for_a_slot_instead_of_being_refused(built_data_dir, tmp_path):
     token = "agent-token-0123456789"
-    app = make_app(
-        make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", AGENT_TOKENS=token)
-    )
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}", AGENT_TOKENS=token))
     with AtCapacity(app) as busy:
         threading.Timer(0.2, busy.release).start()
         response = app.test_client().post(

@@ -8,7 +8,7 @@ import pytest
 from kb.config import defaults
 from kb.index.build import build_index
 from search import semantic
-from tests.conftest import ARTICLES, make_app, make_config
+from tests.fixtures.app import ARTICLES, make_app, make_config
 
 pytestmark = pytest.mark.slow
 PARAPHRASE = "unable to access my profile"

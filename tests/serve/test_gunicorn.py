@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -15,65 +14,20 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from kb.index.build import build_index
-from tests.conftest import ARTICLES, CUSTOMER_UA
+from tests.fixtures.databases import POSTGRES_URL, prepare_database
+from tests.fixtures.servers import CUSTOMER_UA, request, wait_until_up, worker_pids
+
+pytestmark = pytest.mark.serve  # every test here starts `kb serve` (through the kb_serve fixture)
 
 SEARCHES = 120
 EVENT_BATCHES = 40  # of 3 events each
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(url: str, body: dict | None = None) -> int:
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"User-Agent": CUSTOMER_UA, "Content-Type": "text/plain"}
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=30) as response:
-        return response.status
-
-
-def wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "kb serve exited"
-        try:
-            if request(url + "/healthz") == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("kb serve did not start within 60 s")
-
-
-def start_kb_serve(
-    database_url: str, tmp_path: Path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **settings: str
-) -> tuple[subprocess.Popen, str]:
-    """`kb serve` with two gunicorn workers on the test articles (full text only) and ``database_url``."""
-    data_dir = tmp_path / "data"
-    build_index(ARTICLES, data_dir, encoder=None)
-    port = free_port()
-    env = {
-        **os.environ,
-        "KB_ARTICLES_DIR": str(ARTICLES),
-        "KB_DATA_DIR": str(data_dir),
-        "KB_DATABASE_URL": database_url,
-        "KB_SEMANTIC_ENABLED": "false",
-        "KB_RATE_LIMIT": "off",
-        "KB_SECRET_KEY": "test-secret",
-        **{f"KB_{name}": value for name, value in settings.items()},
-    }
-    kb = Path(sys.executable).with_name("kb")
-    command = [str(kb), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    server = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
-    return server, f"http://127.0.0.1:{port}"
-
-
-def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_path):
-    server, url = start_kb_serve(database_url, tmp_path)
+def test_two_workers_lose_no_event_under_concurrent_writes(database_url, kb_serve):
+    server, url = kb_serve(database_url)
     try:
         wait_until_up(url, server)
         batch = {
@@ -105,8 +59,8 @@ def test_two_workers_lose_no_event_under_concurrent_writes(database_url, tmp_pat
     }
 
 
-def test_a_worker_killed_under_load_loses_no_ticket(database_url, tmp_path):
-    server, url = start_kb_serve(database_url, tmp_path)
+def test_a_worker_killed_under_load_loses_no_ticket(database_url, kb_serve):
+    server, url = kb_serve(database_url)
     acknowledged, failed = [], []
 
     def submit(n: int) -> None:
@@ -145,9 +99,9 @@ def test_a_worker_killed_under_load_loses_no_ticket(database_url, tmp_path):
     assert {f"ticket {n}" for n, _ in acknowledged} <= stored  # every 201 is a stored ticket
 
 
-def test_json_logs_are_one_object_a_line_with_request_fields(tmp_path):
+def test_json_logs_are_one_object_a_line_with_request_fields(tmp_path, kb_serve):
     url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
-    server, url = start_kb_serve(url, tmp_path, stdout=subprocess.PIPE, LOG_FORMAT="json")  # access log: stdout
+    server, url = kb_serve(url, stdout=subprocess.PIPE, LOG_FORMAT="json")  # access log: stdout
     try:
         wait_until_up(url, server)
         assert request(f"{url}/search?q=private+words") == 200
@@ -214,15 +168,13 @@ class FlakyLink:
         self.up.set()
 
 
-def test_tickets_during_a_database_outage_are_stored_or_refused_never_lost(tmp_path):
-    from tests.conftest import POSTGRES_URL, prepare_database
-
+def test_tickets_during_a_database_outage_are_stored_or_refused_never_lost(tmp_path, kb_serve):
     prepare_database("postgresql", tmp_path)
     link = FlakyLink(("127.0.0.1", 5432))
     proxied = POSTGRES_URL.replace("127.0.0.1:5432", f"127.0.0.1:{link.port}")
     # Errors are logged with tracebacks during the outage: a file, not an undrained pipe that would block.
     with open(tmp_path / "kb.log", "wb") as log:
-        server, url = start_kb_serve(proxied, tmp_path, stderr=log)
+        server, url = kb_serve(proxied, stderr=log)
     outcomes: dict[int, tuple[object, float]] = {}
 
     def submit(n: int) -> None:
@@ -269,8 +221,8 @@ def test_tickets_during_a_database_outage_are_stored_or_refused_never_lost(tmp_p
     assert {f"ticket {i}" for i, (status, _) in outcomes.items() if status == 201} <= stored
 
 
-def test_sighup_replaces_the_workers_without_failing_a_request(tmp_path):
-    server, url = start_kb_serve(f"sqlite:///{tmp_path / 'kb.sqlite3'}", tmp_path)
+def test_sighup_replaces_the_workers_without_failing_a_request(tmp_path, kb_serve):
+    server, url = kb_serve(f"sqlite:///{tmp_path / 'kb.sqlite3'}")
     statuses: list[object] = []
     stop = threading.Event()
 
@@ -305,7 +257,3 @@ def test_sighup_replaces_the_workers_without_failing_a_request(tmp_path):
         server.communicate(timeout=60)
     assert len(after) == 2 and before.isdisjoint(after)  # every worker replaced
     assert len(statuses) > 20 and set(statuses) == {200}, [s for s in statuses if s != 200][:5]
-
-
-def worker_pids(server: subprocess.Popen) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]

@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from kb import auth
 from kb.desk import tickets
-from tests.conftest import LiveServer, make_app, make_config, shut_down
+from tests.fixtures.app import make_app, make_config, shut_down
+from tests.fixtures.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 

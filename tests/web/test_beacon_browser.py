@@ -14,11 +14,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from kb.desk import outbox, tickets
 from kb.state import state_of
-from tests.conftest import DESKTOP, AtCapacity, HostSite, LiveServer, WebhookReceiver, make_app, make_config
+from tests.fixtures.app import make_app, make_config
+from tests.fixtures.browser import DESKTOP, MOBILE
+from tests.fixtures.capacity import AtCapacity
+from tests.fixtures.servers import HostSite, LiveServer, WebhookReceiver
 
 pytestmark = pytest.mark.browser
 
-MOBILE = {"width": 375, "height": 740}
 SHOTS = Path("/tmp/beacon-shots")  # screenshots for a human to look at; never inside the repository
 RED, FORTY = "rgb(255, 0, 0)", "40px"
 

@@ -7,7 +7,8 @@ import time
 
 from kb.state import state_of
 from search.semantic import ModelUnavailableError
-from tests.conftest import FakeEncoder, make_app, make_config
+from tests.fixtures.app import make_app, make_config
+from tests.fixtures.model import FakeEncoder
 
 
 def ready(client, timeout: float = 5.0):
@@ -65,50 +66,3 @@ def test_not_ready_when_the_database_is_unreachable(built_data_dir, tmp_path):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == {"ok": False, "error": "the database is unreachable"}
-
-
-def test_rate_limits_shared_through_redis(built_data_dir, tmp_path):
-    import os
-    import uuid
-
-    import pytest
-    import redis
-
-    url = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {url}")
-        pytest.skip("Redis is not reachable")
-    redis.Redis.from_url(url).flushdb()
-    config = make_config(
-        built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", RATE_LIMIT="3/minute", REDIS_URL=url
-    )
-    first, second = make_app(config), make_app(config)  # two workers, or two hosts
-    address = {"REMOTE_ADDR": f"192.0.2.{uuid.uuid4().int % 250}"}
-    statuses = [
-        app.test_client().get("/api/v1/search?q=invoice", environ_base=address).status_code
-        for app in (first, second, first, second)
-    ]
-    assert statuses == [200, 200, 200, 429]
-
-
-def test_client_address_from_a_trusted_proxy_only(built_data_dir, tmp_path):
-    config = make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", RATE_LIMIT="1/minute")
-    behind = make_app({**config, "PROXY_HOPS": 1}).test_client()
-    direct = make_app({**config, "DATABASE_URL": f"sqlite:///{tmp_path}/y.db"}).test_client()
-    for n in (1, 2):  # through the proxy: two customers, two limits
-        headers = {"X-Forwarded-For": f"198.51.100.{n}"}
-        assert behind.get("/api/v1/search?q=invoice", headers=headers).status_code == 200
-    for n in (1, 2):  # no trusted proxy: the header is ignored, one client
-        headers = {"X-Forwarded-For": f"198.51.100.{n}"}
-        assert direct.get("/api/v1/search?q=invoice", headers=headers).status_code == (200 if n == 1 else 429)
-
-
-def test_sessions_use_secure_cookies_on_https(built_data_dir, tmp_path):
-    app = make_app(
-        make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db", BASE_URL="https://help.example.com")
-    )
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
-    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

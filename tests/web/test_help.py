@@ -1,3 +1,5 @@
+"""The help center's pages (kb.web.help): home, categories, articles, feedback and the search page."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +8,7 @@ import re
 import pytest
 
 from kb.analytics import events
-from tests.conftest import csrf_token
+from tests.fixtures.app import csrf_token
 
 
 @pytest.mark.parametrize(
@@ -118,18 +120,6 @@ def test_feedback_needs_a_valid_choice(client):
         "/articles/reset-password/feedback", data={"csrf_token": csrf_token(page), "helpful": "maybe"}
     )
     assert response.status_code == 400
-
-
-def test_sitemap_lists_public_pages_only(client):
-    xml = client.get("/sitemap.xml").get_data(as_text=True)
-    assert "<loc>http://localhost/articles/reset-password</loc><lastmod>2026-11-01</lastmod>" in xml
-    assert "<loc>http://localhost/categories/account</loc>" in xml
-    assert "draft-pricing" not in xml and "internal-refund-policy" not in xml
-
-
-def test_base_url_setting_is_used_for_canonical_links(client, app):
-    app.config["BASE_URL"] = "https://help.example.com/"
-    assert "Sitemap: https://help.example.com/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
 
 
 def test_unknown_pages_get_a_friendly_404(client):

@@ -9,12 +9,11 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from kb.analytics import events
-from tests.conftest import AtCapacity
+from tests.fixtures.browser import DESKTOP, MOBILE
+from tests.fixtures.capacity import AtCapacity
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 800}
-MOBILE = {"width": 375, "height": 740}
 SHOTS = Path("/tmp/kb-shots")  # screenshots for a human to look at; never inside the repository
 
 

@@ -14,6 +14,7 @@ from kb import auth
 from kb.web.integrations import helpscout_signature, webhook_signature
 from tests.fixtures.app import csrf_token, make_app, make_config, shut_down
 from tests.fixtures.databases import prepare_database
+from tests.fixtures.fast import examples
 
 AGENT = "tok-fuzz-agent-0123456789"
 ADMIN = "tok-fuzz-admin-0123456789"
@@ -73,7 +74,7 @@ FORMS = {
     "/articles/reset-password/feedback": ["helpful", "reason", "comment"],
     "/agent/sign-in": ["email", "password", "next"],
 }
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb import auth
-from tests.conftest import csrf_token, make_app, make_config
+from tests.fixtures.app import csrf_token, make_app, make_config
 
 PASSWORD = "correct horse battery"
 # Each would leave the site once a browser reads it: tabs and newlines are dropped, a backslash is a slash.

@@ -1,0 +1,1 @@
+"""kb's test suite: one folder per layer of the code (see tests/conftest.py for the markers)."""
