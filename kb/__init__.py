@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -18,11 +19,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any] | None = None) -> Flask:
     """Build the kb web app. Wiring only: nothing here opens an index or loads a model.
 
     Args:
         config: settings that replace the instance config file and ``KB_*`` environment variables (tests).
+        encoder_factory: makes the embedding encoder instead of loading the model, for tests and benchmarks
+            (no setting can choose it: a running help center always loads ``KB_EMBEDDING_MODEL``).
     """
     from flask import Flask
 
@@ -61,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from kb.query import capacity
     from kb.web import errors, requests, security
 
-    app.extensions["kb"] = State()
+    app.extensions["kb"] = State(encoder_factory=encoder_factory)
     requests.init_app(app)
     CSRFProtect(app)
     security.init_app(app)

@@ -59,11 +59,11 @@ def check_command(articles_dir: Path | None, strict: bool) -> None:
 def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> None:
     """Build the search index (incremental; switched atomically when complete)."""
     from kb.index.build import build_index
-    from kb.index.serving import EncoderHolder
+    from kb.index.serving import encoder_holder
 
     config = current_app.config
     upgrade_database(current_app)
-    holder = EncoderHolder(config, for_documents=True)
+    holder = encoder_holder(current_app, for_documents=True)
     encoder = holder.get()
     if holder.enabled and encoder is None:
         click.echo(f"Warning: {holder.error}; building a full-text-only index.", err=True)
@@ -165,7 +165,7 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
 @with_appcontext
 def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool) -> None:
     """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
-    from kb.index.serving import EncoderHolder
+    from kb.index.serving import encoder_holder
     from search.evaluate import METRICS, evaluate, load_eval_set
 
     eval_set = load_eval_set(folder)
@@ -174,7 +174,7 @@ def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool)
         _eval_suggest(eval_set, others, as_json)
         return
     modes = ([m for m in MODES if m != "hybrid"] + ["hybrid"]) if mode == "all" else [mode]  # fusion last
-    holder = EncoderHolder(current_app.config)
+    holder = encoder_holder(current_app)
     encoder = holder.get() if modes != ["fulltext"] else None
     if encoder is None and modes != ["fulltext"]:
         click.echo(f"Semantic search unavailable ({holder.error}): evaluating full-text only.", err=True)
@@ -191,11 +191,11 @@ def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool)
 
 
 def _eval_suggest(eval_set, negatives: list[str], as_json: bool) -> None:
-    from kb.index.serving import EncoderHolder
+    from kb.index.serving import encoder_holder
     from search.evaluate import METRICS
     from suggest.evaluate import evaluate_suggestions
 
-    holder = EncoderHolder(current_app.config)
+    holder = encoder_holder(current_app)
     encoder = holder.get()
     if encoder is None:
         click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)

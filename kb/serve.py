@@ -17,7 +17,7 @@ from kb import logs
 from kb.errors import ContentError
 from kb.index.build import build_index, export_query_model
 from kb.index.layout import current_build_dir, index_root, schema_problem
-from kb.index.serving import EncoderHolder
+from kb.index.serving import encoder_holder
 from kb.state import state_of
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def ensure_index(app) -> None:
 
 
 def rebuild(app) -> None:
-    holder = EncoderHolder(app.config, for_documents=True)
+    holder = encoder_holder(app, for_documents=True)
     encoder = holder.get()
     report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
     click.echo(report.summary(), err=True)

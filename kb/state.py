@@ -7,6 +7,7 @@ reading ``None`` from a dict.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ class State:
     visitor_salt: tuple[dt.date, str] | None = None  # kb.analytics.events: today's salt for visitor ids
     outbox_worker: Worker | None = None  # kb.desk.outbox: delivers tickets from this process
     onnxruntime_in_master: bool = False  # kb.serve: forked workers must then leave with os._exit
+    encoder_factory: Callable[[], Any] | None = None  # create_app's: makes the encoder instead of the model (tests)
 
 
 def state_of(app: Flask | Any) -> State:

@@ -121,11 +121,12 @@ def open_build(path: Path) -> Build:
 class EncoderHolder:
     """Loads the query encoder once per process; remembers a failure so kb runs degraded, not broken."""
 
-    def __init__(self, config, *, for_documents: bool = False):
-        """``for_documents``: index builds always use the original model; queries may use the int8 export."""
+    def __init__(self, config, *, for_documents: bool = False, factory=None):
+        """``for_documents``: index builds always use the original model; queries may use the int8 export.
+        ``factory``: makes the encoder instead of loading the model (what ``create_app`` was given: tests)."""
         self.enabled = bool(config["SEMANTIC_ENABLED"])
         self.name = config["EMBEDDING_MODEL"]
-        self.factory = config.get("ENCODER_FACTORY")
+        self.factory = factory
         self.onnx_dir = None if for_documents or not config.get("ONNX_ENABLED", True) else config["DATA_DIR"]
         self.for_documents = for_documents
         self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
@@ -212,7 +213,7 @@ class EncoderHolder:
 def init_app(app) -> None:
     state = state_of(app)
     state.indexes = IndexHolder(app.config["DATA_DIR"])
-    state.encoder = EncoderHolder(app.config)
+    state.encoder = EncoderHolder(app.config, factory=state.encoder_factory)
 
 
 def get_build() -> Build:
@@ -240,3 +241,8 @@ def get_encoder():
 def semantic_status() -> dict:
     holder: EncoderHolder = state_of(current_app).encoder
     return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error, "encoder": holder.kind}
+
+
+def encoder_holder(app, *, for_documents: bool = False) -> EncoderHolder:
+    """A new holder with this app's settings and encoder factory (the CLI's: each command loads its own)."""
+    return EncoderHolder(app.config, for_documents=for_documents, factory=state_of(app).encoder_factory)

@@ -63,9 +63,8 @@ def test_serving_uses_the_export_without_importing_torch(exported_dir):
 
 def encoder_kind(data_dir, **settings) -> str:
     app = make_app(
-        make_config(
-            data_dir, DATABASE_URL="sqlite://", ENCODER_FACTORY=None, EMBEDDING_MODEL="all-MiniLM-L6-v2", **settings
-        )
+        make_config(data_dir, DATABASE_URL="sqlite://", EMBEDDING_MODEL="all-MiniLM-L6-v2", **settings),
+        encoder_factory=None,
     )
     with app.app_context():
         holder = state_of(app).encoder

@@ -22,10 +22,10 @@ def real_client(real_encoder, tmp_path_factory):
         make_config(
             data_dir,
             EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
-            ENCODER_FACTORY=lambda: real_encoder,
             SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
             DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
-        )
+        ),
+        encoder_factory=lambda: real_encoder,
     )
     return app.test_client()
 
@@ -80,11 +80,10 @@ def shipped_client(real_encoder, tmp_path_factory):
         data_dir,
         ARTICLES_DIR=str(SHIPPED_ARTICLES),
         EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
-        ENCODER_FACTORY=lambda: real_encoder,
         SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
         DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
     )
-    return make_app(config).test_client()
+    return make_app(config, encoder_factory=lambda: real_encoder).test_client()
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ def test_ready_once_the_index_and_the_model_are_loaded(built_data_dir, tmp_path)
         release.wait(5)
         return FakeEncoder()
 
-    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=slow_model, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"), encoder_factory=slow_model)
     client = app.test_client()
     first = client.get("/readyz")
     assert first.status_code == 503 and first.headers["Cache-Control"] == "no-store"
@@ -44,7 +44,7 @@ def test_a_model_that_cannot_load_is_ready_degraded(built_data_dir, tmp_path):
     def broken():
         raise ModelUnavailableError("no model here")
 
-    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"), encoder_factory=broken)
     response = ready(app.test_client())
     assert response.status_code == 200
     assert response.get_json()["checks"]["model"] == {"ok": True, "state": "degraded", "error": "no model here"}

@@ -119,7 +119,7 @@ def test_model_that_cannot_load_degrades_to_fulltext(built_data_dir, tmp_path):
     def broken():
         raise ModelUnavailableError("no model here")
 
-    app = make_app(make_config(built_data_dir, ENCODER_FACTORY=broken, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"))
+    app = make_app(make_config(built_data_dir, DATABASE_URL=f"sqlite:///{tmp_path}/x.db"), encoder_factory=broken)
     client = app.test_client()
     payload = client.get("/api/v1/search?q=invoice").get_json()
     assert payload["mode"] == "fulltext" and payload["results"][0]["slug"] == "invoices"
