@@ -59,7 +59,7 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
 
     from flask_wtf.csrf import CSRFProtect
 
-    from kb import auth, cli, db
+    from kb import auth, db
     from kb.index import serving
     from kb.query import capacity
     from kb.web import errors, requests, security
@@ -72,7 +72,6 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
     capacity.init_app(app)
     db.init_app(app)
     auth.init_app(app)
-    cli.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     return app

@@ -296,6 +296,8 @@ for _command in COMMANDS:
 
 
 def init_app(app) -> None:
+    """Add the kb commands to ``app.cli``, where ``app.test_cli_runner()`` finds them; the ``kb`` command has
+    them already. Not called by the factory: the command line sits above the app it creates."""
     for command in COMMANDS:
         app.cli.add_command(command)
 
