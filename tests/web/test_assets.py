@@ -11,10 +11,10 @@ import pytest
 from kb import auth
 from kb.content.pages import compile_articles
 from kb.index.build import build_index
-from tests.fixtures.app import csrf_token, make_app, make_config, shut_down
+from tests.fixtures.agents import PASSWORD, signed_in
+from tests.fixtures.app import make_app, make_config, shut_down
 from tests.fixtures.model import FakeEncoder
 
-PASSWORD = "correct horse battery"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 16
 
 
@@ -72,16 +72,6 @@ def assets_app(articles, tmp_path):
     shut_down(app)
 
 
-def signed_in(app):
-    client = app.test_client()
-    token = csrf_token(client.get("/agent/sign-in").get_data(as_text=True))
-    response = client.post(
-        "/agent/sign-in", data={"email": "dana@example.com", "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 303
-    return client
-
-
 def test_kb_check_refuses_every_link_out_of_the_articles_folder(articles, secret):
     problems = {(p.path, p.line, p.level): p.message for p in compile_articles(articles).problems}
     for path in ("guides/k.txt", "guides/data", "leak/_category.yml", "leak/outside.md", "leak/k.txt"):
@@ -112,7 +102,7 @@ def test_linked_files_from_outside_are_never_read_as_articles_or_categories(asse
     ["/assets/guides/k.txt", "/assets/guides/data/secret_key.txt", "/assets/leak/k.txt", "/assets/guides/img/../k.txt"],
 )
 def test_a_link_out_of_the_folder_is_never_served_even_to_agents(assets_app, url):
-    for client in (assets_app.test_client(), signed_in(assets_app)):
+    for client in (assets_app.test_client(), signed_in(assets_app, "dana@example.com")):
         response = client.get(url)
         assert response.status_code == 404
         assert b"the-session-signing-key" not in response.data
@@ -132,11 +122,11 @@ def test_files_of_published_articles_are_public(assets_app):
 @pytest.mark.parametrize("url", ["/assets/guides/flow.png", "/assets/guides/plan.txt"])
 def test_files_only_internal_or_draft_articles_use_are_for_signed_in_agents(assets_app, url):
     assert assets_app.test_client().get(url).status_code == 404
-    with signed_in(assets_app).get(url) as response:
+    with signed_in(assets_app, "dana@example.com").get(url) as response:
         assert response.status_code == 200
         assert "private" in response.headers["Cache-Control"] and "public" not in response.headers["Cache-Control"]
 
 
 def test_a_file_no_article_uses_is_not_served(assets_app):
     assert assets_app.test_client().get("/assets/guides/unused.txt").status_code == 404
-    assert signed_in(assets_app).get("/assets/guides/unused.txt").status_code == 404
+    assert signed_in(assets_app, "dana@example.com").get("/assets/guides/unused.txt").status_code == 404

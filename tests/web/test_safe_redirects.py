@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kb import auth
-from tests.fixtures.app import csrf_token, make_app, make_config
+from tests.fixtures.agents import PASSWORD, sign_in
+from tests.fixtures.app import make_app, make_config
 
-PASSWORD = "correct horse battery"
 # Each would leave the site once a browser reads it: tabs and newlines are dropped, a backslash is a slash.
 OFF_SITE = [
     "//evil.example",
@@ -32,18 +32,12 @@ def redirect_app(built_data_dir, tmp_path):
     return app
 
 
-def sign_in(client, next_path: str):
-    token = csrf_token(client.get("/agent/sign-in").get_data(as_text=True))
-    form = {"email": "dana@example.com", "password": PASSWORD, "csrf_token": token, "next": next_path}
-    return client.post("/agent/sign-in", data=form)
-
-
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_sign_in_never_redirects_off_the_site(redirect_app, target):
     from urllib.parse import unquote
 
     client = redirect_app.test_client()
-    response = sign_in(client, unquote(target))
+    response = sign_in(client, "dana@example.com", PASSWORD, unquote(target))
     assert response.status_code == 303
     assert response.headers["Location"] == "/agent/"
     # signed in now, the sign-in page sends the agent on at once: still only to this site
@@ -54,7 +48,7 @@ def test_sign_in_never_redirects_off_the_site(redirect_app, target):
 
 @pytest.mark.parametrize("target", ["/agent/tickets/1", "/admin/?from=2026-11-01&to=2026-11-30", "/articles/a#b"])
 def test_sign_in_goes_back_to_a_page_of_this_site(redirect_app, target):
-    response = sign_in(redirect_app.test_client(), target)
+    response = sign_in(redirect_app.test_client(), "dana@example.com", PASSWORD, target)
     assert response.status_code == 303 and response.headers["Location"] == target
 
 

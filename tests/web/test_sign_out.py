@@ -3,28 +3,13 @@ pages, on any host sharing the database (hardening finding 9)."""
 
 from __future__ import annotations
 
-import pytest
-
-from kb import auth
+from tests.fixtures.agents import signed_in
 from tests.fixtures.app import csrf_token, make_app, make_config, shut_down
 from tests.fixtures.databases import BOTH_DATABASES
 
-PASSWORD = "correct horse battery"
 
-
-@pytest.fixture
-def agent_app(built_data_dir, some_database_url):
-    app = make_app(make_config(built_data_dir, DATABASE_URL=some_database_url))
-    with app.app_context():
-        auth.add_agent("dana@example.com", PASSWORD, name="Dana")
-    yield app
-    shut_down(app)
-
-
-def signed_in(app):
-    client = app.test_client()
-    token = csrf_token(client.get("/agent/sign-in").get_data(as_text=True))
-    client.post("/agent/sign-in", data={"email": "dana@example.com", "password": PASSWORD, "csrf_token": token})
+def signed_in_to(app):
+    client = signed_in(app, "dana@example.com")
     assert client.get("/agent/").status_code == 200
     return client
 
@@ -38,7 +23,7 @@ def copy_of(app, client):
 
 @BOTH_DATABASES
 def test_a_copied_session_cookie_stops_working_at_sign_out(agent_app):
-    agent = signed_in(agent_app)
+    agent = signed_in_to(agent_app)
     thief = copy_of(agent_app, agent)
     assert thief.get("/agent/").status_code == 200
     token = csrf_token(agent.get("/agent/").get_data(as_text=True))
@@ -50,7 +35,7 @@ def test_a_copied_session_cookie_stops_working_at_sign_out(agent_app):
 @BOTH_DATABASES
 def test_sign_out_on_one_host_ends_the_session_on_another(agent_app, built_data_dir, some_database_url):
     other_host = make_app(make_config(built_data_dir, DATABASE_URL=some_database_url))
-    agent = signed_in(agent_app)
+    agent = signed_in_to(agent_app)
     there = copy_of(other_host, agent)
     assert there.get("/agent/").status_code == 200
     token = csrf_token(agent.get("/agent/").get_data(as_text=True))
@@ -60,6 +45,6 @@ def test_sign_out_on_one_host_ends_the_session_on_another(agent_app, built_data_
 
 
 def test_signing_in_again_after_sign_out_works(agent_app):
-    agent = signed_in(agent_app)
+    agent = signed_in_to(agent_app)
     agent.post("/agent/sign-out", data={"csrf_token": csrf_token(agent.get("/agent/").get_data(as_text=True))})
-    signed_in(agent_app)
+    signed_in_to(agent_app)
