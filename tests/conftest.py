@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.fixtures.analytics",
     "tests.fixtures.desk",
     "tests.fixtures.mail",
+    "tests.fixtures.netns",
 ]
 
 MARKER_OF_FIXTURE = {"real_encoder": "slow", "browser": "browser", "kb_serve": "serve"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.databases import POSTGRES_URL, prepare_database
-from tests.fixtures.servers import CUSTOMER_UA, request, wait_until_up, worker_pids
+from tests.fixtures.servers import CUSTOMER_UA, TcpProxy, request, wait_until_up, worker_pids
 
 pytestmark = pytest.mark.serve  # every test here starts `kb serve` (through the kb_serve fixture)
 
@@ -117,60 +116,9 @@ def test_json_logs_are_one_object_a_line_with_request_fields(tmp_path, kb_serve)
     assert any("Booting worker" in r["message"] for r in records)
 
 
-class FlakyLink:
-    """A TCP proxy to PostgreSQL that can be cut (open connections dropped, new ones refused) and restored."""
-
-    def __init__(self, target: tuple[str, int]):
-        self.target = target
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.up = threading.Event()
-        self.up.set()
-        self.pairs: list[tuple[socket.socket, socket.socket]] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if not self.up.is_set():
-                client.close()  # the database is down: refused at once
-                continue
-            server = socket.create_connection(self.target)
-            self.pairs.append((client, server))
-            for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                s.close()
-
-    def cut(self) -> None:
-        self.up.clear()
-        for pair in list(self.pairs):
-            for s in pair:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        self.pairs.clear()
-
-    def restore(self) -> None:
-        self.up.set()
-
-
 def test_tickets_during_a_database_outage_are_stored_or_refused_never_lost(tmp_path, kb_serve):
     prepare_database("postgresql", tmp_path)
-    link = FlakyLink(("127.0.0.1", 5432))
+    link = TcpProxy(("127.0.0.1", 5432))
     proxied = POSTGRES_URL.replace("127.0.0.1:5432", f"127.0.0.1:{link.port}")
     # Errors are logged with tracebacks during the outage: a file, not an undrained pipe that would block.
     with open(tmp_path / "kb.log", "wb") as log:
