@@ -7,7 +7,6 @@ imported inside it, so that ``import kb.content`` (and with it ``import search``
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
     """
     from flask import Flask
 
-    from kb.config import PROJECT_ROOT, coerce_config, defaults, validate_config
+    from kb.config import PROJECT_ROOT, coerce_config, defaults, stored_secret_key, validate_config
     from kb.errors import ConfigError
     from kb.state import State
 
@@ -50,8 +49,8 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
     problems = validate_config(app.config)
     if problems:
         raise ConfigError(problems)
-    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _local_secret_key(Path(app.config["DATA_DIR"]))
+    secret_key_kept = bool(app.config["SECRET_KEY"]) or stored_secret_key(app.config["DATA_DIR"]) is not None
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or stored_secret_key(app.config["DATA_DIR"]) or _passing_key()
     if str(app.config["BASE_URL"]).startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True  # agent sessions never travel over plain http
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
@@ -64,7 +63,7 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
     from kb.query import capacity
     from kb.web import errors, requests, security
 
-    app.extensions["kb"] = State(encoder_factory=encoder_factory)
+    app.extensions["kb"] = State(encoder_factory=encoder_factory, secret_key_kept=secret_key_kept)
     requests.init_app(app)
     CSRFProtect(app)
     security.init_app(app)
@@ -94,18 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
-def _local_secret_key(data_dir: Path) -> str:
-    """A random key kept in DATA_DIR, so every worker and restart signs sessions alike when none is set."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        log.warning("KB_SECRET_KEY is not set; using a generated key stored in %s", path)
-        temp = data_dir / f".secret_key.{secrets.token_hex(4)}"
-        temp.write_text(secrets.token_hex(32), "utf-8")
-        temp.chmod(0o600)
-        try:
-            os.link(temp, path)  # atomic: the first process to get here wins, the others read its key
-        except FileExistsError:
-            pass
-        finally:
-            temp.unlink()
-    return path.read_text("utf-8").strip()
+def _passing_key() -> str:
+    """A key for this process only, until ``kb db upgrade`` keeps one in DATA_DIR (the factory writes nothing)."""
+    log.warning("KB_SECRET_KEY is not set and none is kept in the data folder yet: run `kb db upgrade`")
+    return secrets.token_hex(32)

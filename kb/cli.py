@@ -246,13 +246,19 @@ def db_upgrade_command() -> None:
 
 
 def upgrade_database(app) -> None:
-    """Bring the schema up to date and make the ``KB_AGENTS`` accounts exist: what ``kb serve`` and ``kb index``
-    do before anything else, and ``make run`` on a fresh install."""
+    """Make the data folder ready: the folder itself, the session key kept there when ``KB_SECRET_KEY`` is not set,
+    the database schema up to date and the ``KB_AGENTS`` accounts. What ``kb serve`` and ``kb index`` do before
+    anything else, and ``make run`` on a fresh install (the app factory writes nothing)."""
     from kb import auth, db
+    from kb.config import keep_secret_key
 
-    engine = state_of(app).engine
-    db.migrate(engine)
-    auth.sync_config_agents(app.config, engine)
+    state = state_of(app)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not state.secret_key_kept:
+        app.config["SECRET_KEY"] = keep_secret_key(app.config["DATA_DIR"])
+        state.secret_key_kept = True
+    db.migrate(state.engine)
+    auth.sync_config_agents(app.config, state.engine)
 
 
 COMMANDS = (

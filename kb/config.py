@@ -7,7 +7,9 @@ Settings are read (in this order, later wins) from these defaults, an optional `
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,8 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         "",
-        "Signs sessions and CSRF tokens; the same on every host. Empty: a random key generated once and kept in "
-        "DATA_DIR/secret_key (fine for one host; set one in production).",
+        "Signs sessions and CSRF tokens; the same on every host. Empty: a random key kept in DATA_DIR/secret_key, "
+        "made by `kb db upgrade` (which kb serve runs first); fine for one host, set one in production.",
     ),
     Setting("LOGO_URL", "", "URL of a logo image shown in the header instead of the site name's initial."),
     Setting(
@@ -265,3 +267,32 @@ def config_tokens(config) -> dict[str, str]:
     if admin:
         found[admin] = "admin"
     return found
+
+
+# The session-signing key kept in DATA_DIR when KB_SECRET_KEY is not set
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def stored_secret_key(data_dir: str | Path) -> str | None:
+    try:
+        return (Path(data_dir) / SECRET_KEY_FILE).read_text("utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def keep_secret_key(data_dir: str | Path) -> str:
+    """The key kept in ``data_dir``, made (random, readable by its owner only) when there is none yet, so that
+    every worker and restart signs sessions alike. Atomic: of processes racing here, the first one's key wins."""
+    path = Path(data_dir) / SECRET_KEY_FILE
+    if not path.exists():
+        temp = path.with_name(f".{SECRET_KEY_FILE}.{secrets.token_hex(4)}")
+        temp.write_text(secrets.token_hex(32), "utf-8")
+        temp.chmod(0o600)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return path.read_text("utf-8").strip()

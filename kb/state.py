@@ -36,6 +36,7 @@ class State:
     visitor_salt: tuple[dt.date, str] | None = None  # kb.analytics.events: today's salt for visitor ids
     outbox_worker: Worker | None = None  # kb.desk.outbox: delivers tickets from this process
     onnxruntime_in_master: bool = False  # kb.serve: forked workers must then leave with os._exit
+    secret_key_kept: bool = True  # False: this process signs with a passing key until `kb db upgrade` keeps one
     encoder_factory: Callable[[], Any] | None = None  # create_app's: makes the encoder instead of the model (tests)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb import create_app
+from kb import cli, create_app
 from kb.errors import ConfigError
 from tests.fixtures.app import make_config
 
@@ -43,12 +43,22 @@ def test_every_config_problem_is_reported_at_once(tmp_path):
     assert "Aborted with 5 configuration error(s)" in str(info.value)
 
 
-def test_a_secret_key_is_generated_once_and_kept(tmp_path):
+def test_the_factory_writes_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+    create_app(make_config(data_dir, SECRET_KEY="", DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}"))
+    assert not data_dir.exists()
+
+
+def test_db_upgrade_keeps_one_secret_key_for_every_process(tmp_path):
     config = make_config(tmp_path, SECRET_KEY="")
-    first = create_app(config).config["SECRET_KEY"]
-    second = create_app(config).config["SECRET_KEY"]
-    assert first == second and len(first) == 64
-    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    passing = create_app(config)  # nothing kept yet: a key for this process only
+    runner = passing.test_cli_runner()
+    cli.init_app(passing)
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    kept = (tmp_path / "secret_key").read_text().strip()
+    assert len(kept) == 64 and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert passing.config["SECRET_KEY"] == kept  # the upgrading process signs with it from now on too
+    assert create_app(config).config["SECRET_KEY"] == create_app(config).config["SECRET_KEY"] == kept
 
 
 def test_factory_does_not_open_the_index(tmp_path):

@@ -26,10 +26,9 @@ class SQLiteStorage(Storage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         self.path = (uri or "").split("://", 1)[1]
         self._local = threading.local()
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self._db().execute(
-            "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
-        )
+        super().__init__(
+            uri, wrap_exceptions=wrap_exceptions, **options
+        )  # opened on first use: the factory writes nothing
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -42,6 +41,10 @@ class SQLiteStorage(Storage):
             held = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
             held.execute("PRAGMA journal_mode=WAL")
             held.execute("PRAGMA synchronous=NORMAL")
+            held.execute(
+                "CREATE TABLE IF NOT EXISTS counters "
+                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
+            )
             self._local.connection, self._local.pid = held, os.getpid()
         return held
 
