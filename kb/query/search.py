@@ -111,19 +111,21 @@ def place(page, anchor: str | None) -> Place:
     )
 
 
+def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
+    """The fields a search result and a suggestion show alike, for ``page`` at ``where``."""
+    return {
+        "slug": page.slug,
+        "title": page.title,
+        "url": where.url,
+        "section": where.heading,
+        "snippet": snippets.snippet(where.text, terms, **snippet_options),
+        "category": page.category,
+    }
+
+
 def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
     page = site.pages.get(hit.slug)
     if page is None:
         return None
     where = place(page, hit.anchor)
-    return Result(
-        slug=page.slug,
-        title=page.title,
-        url=where.url,
-        section=where.heading,
-        snippet=snippets.snippet(where.text, terms),
-        score=hit.score,
-        category=page.category,
-        status=page.status,
-        sources=hit.sources,
-    )
+    return Result(**shown_as(page, where, terms), score=hit.score, status=page.status, sources=hit.sources)

@@ -11,8 +11,7 @@ from flask import current_app
 from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
 from kb.query.capacity import ranking_slot
-from kb.query.search import place
-from search import snippets
+from kb.query.search import place, shown_as
 from suggest import engine
 
 MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
@@ -115,14 +114,9 @@ def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: b
     page = site.pages[candidate.slug]
     where = place(page, candidate.anchor)
     return Suggestion(
-        slug=page.slug,
-        title=page.title,
-        url=where.url,
-        section=where.heading,
-        snippet=snippets.snippet(where.text, terms, length=180),
+        **shown_as(page, where, terms, length=180),
         score=candidate.score,
         reasons=candidate.reasons,
-        category=page.category,
         internal=page.status == "internal",
         excerpt=make_excerpt(where.text) if with_excerpt else None,
     )
