@@ -132,7 +132,22 @@ def make_engine(config) -> sa.Engine:
             "keepalives_count": 2,
             "tcp_user_timeout": 10_000,
         }
-    return sa.create_engine(url, **options)
+    engine = sa.create_engine(url, **options)
+    if url.startswith("postgresql"):
+        sa.event.listen(engine, "connect", _end_abandoned_transactions)
+    return engine
+
+
+IDLE_IN_TRANSACTION = "30s"
+
+
+def _end_abandoned_transactions(connection, record) -> None:
+    """A host that dies mid-transaction must not hold its row locks (an outbox lease, a ticket) for the hours
+    PostgreSQL's own keepalive may take to notice: the server ends a transaction left idle this long. kb's
+    transactions last milliseconds."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
+    connection.commit()
 
 
 def alembic_config(connection=None):
