@@ -59,7 +59,7 @@ def check_command(articles_dir: Path | None, strict: bool) -> None:
 def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> None:
     """Build the search index (incremental; switched atomically when complete)."""
     from kb.index.build import build_index
-    from kb.index.serving import encoder_holder
+    from kb.index.serving import encoder_holder, export_after_build
 
     config = current_app.config
     upgrade_database(current_app)
@@ -86,12 +86,9 @@ def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> 
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(report.summary())
-    if encoder is not None and config["ONNX_ENABLED"] and holder.factory is None:
-        from kb.index.build import export_query_model
-
-        message = export_query_model(config["DATA_DIR"], encoder)
-        if message:
-            click.echo(message, err=message.startswith("Warning"))
+    message = export_after_build(config, holder, encoder)
+    if message:
+        click.echo(message, err=message.startswith("Warning"))
 
 
 @click.command("search")

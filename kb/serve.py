@@ -15,9 +15,9 @@ import click
 
 from kb import logs
 from kb.errors import ContentError
-from kb.index.build import build_index, export_query_model
+from kb.index.build import build_index
 from kb.index.layout import current_build_dir, index_root, schema_problem
-from kb.index.serving import encoder_holder
+from kb.index.serving import encoder_holder, export_after_build
 from kb.state import state_of
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,9 @@ def rebuild(app) -> None:
     encoder = holder.get()
     report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
     click.echo(report.summary(), err=True)
-    if encoder is not None and app.config["ONNX_ENABLED"] and holder.factory is None:
-        message = export_query_model(app.config["DATA_DIR"], encoder)
-        if message:
-            click.echo(message, err=True)
+    message = export_after_build(app.config, holder, encoder)
+    if message:
+        click.echo(message, err=True)
 
 
 def articles_fingerprint(root: Path) -> tuple:

@@ -246,3 +246,13 @@ def semantic_status() -> dict:
 def encoder_holder(app, *, for_documents: bool = False) -> EncoderHolder:
     """A new holder with this app's settings and encoder factory (the CLI's: each command loads its own)."""
     return EncoderHolder(app.config, for_documents=for_documents, factory=state_of(app).encoder_factory)
+
+
+def export_after_build(config, holder: EncoderHolder, encoder) -> str | None:
+    """After a build with the real model, export and check the int8 query model when ONNX is on; a line for the
+    user, or None when there is nothing to say (off, a test encoder, or a checked export already there)."""
+    if encoder is None or not config["ONNX_ENABLED"] or holder.factory is not None:
+        return None
+    from kb.index.build import export_query_model
+
+    return export_query_model(config["DATA_DIR"], encoder)
