@@ -17,17 +17,12 @@ from kb.db import events as events_table
 from kb.desk import tickets
 from kb.state import state_of
 from tests.fixtures.app import make_app, make_config, shut_down
-from tests.fixtures.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "ada@example.com", "correct horse battery"
 NOTHING = "xylophone warranty"  # no article talks about either
 MESSAGE = "My invoice PDF will not download, and the password reset email never arrived."
-HOST_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Acme: billing</title></head>
-<body><h1>Acme billing</h1><script src="{script}" defer></script></body></html>
-"""
 
 
 @pytest.fixture
@@ -40,13 +35,6 @@ def app(built_data_dir, tmp_path, host):
         auth.add_agent(ADMIN_EMAIL, ADMIN_PASSWORD, name="Ada Admin", role="admin")
     yield app
     shut_down(app)
-
-
-@pytest.fixture
-def kb(app, host):
-    with LiveServer(app) as server:
-        host.pages["/billing/index.html"] = HOST_PAGE.format(script=server.url + "/beacon.js")
-        yield server
 
 
 def recorded(app, type_: str, *, at_least: int = 1, timeout: float = 5.0, **where) -> list[dict]:

@@ -12,15 +12,10 @@ from playwright.sync_api import Page, expect
 from kb import auth
 from kb.desk import tickets
 from tests.fixtures.app import make_app, make_config, shut_down
-from tests.fixtures.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 
 AGENT_EMAIL, AGENT_PASSWORD = "grace@example.com", "correct horse battery"
-HOST_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Acme: billing</title></head>
-<body><h1>Acme billing</h1><script src="{script}" defer></script></body></html>
-"""
 QUESTION = "My invoice will not download"
 # Four topics: the contact form lists at most three articles while they write, so one public article (the
 # Unicode guide) stays new to the agent; the three the customer saw are left out of the agent's suggestions.
@@ -42,13 +37,6 @@ def app(built_data_dir, tmp_path, host):
         auth.add_agent(AGENT_EMAIL, AGENT_PASSWORD, name="Grace Hopper")
     yield app
     shut_down(app)
-
-
-@pytest.fixture
-def kb(app, host):
-    with LiveServer(app) as server:
-        host.pages["/billing/index.html"] = HOST_PAGE.format(script=server.url + "/beacon.js")
-        yield server
 
 
 def submit_through_beacon(page: Page, host) -> int:
