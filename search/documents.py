@@ -12,7 +12,8 @@ from whoosh.analysis import StemmingAnalyzer
 
 from kb.content.render import Section
 
-FIELDS = ("title", "headings", "tags", "summary", "body")  # the searched fields, in the order both indexes use
+FIELDS = ("title", "headings", "tags", "summary", "body", "code")  # the searched fields, in the order both indexes use
+MIN_MARKED_LENGTH = 2  # shorter terms ("i", the "t" of "can't") are searched but never marked in a snippet
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,26 @@ class SectionDoc:
     summary: str
     tags: tuple[str, ...]
     headings: tuple[str, ...]  # heading path below the title, e.g. ("Install", "On Linux")
-    text: str
+    text: str  # everything the section says, prose and code, as snippets and the embedding model read it
+    code_spans: tuple[tuple[int, int], ...] = ()  # (start, end) of the code in ``text``
 
     @property
     def id(self) -> str:
         return f"{self.slug}#{self.anchor}"
+
+    @cached_property
+    def prose(self) -> str:
+        """``text`` without its code: what the section says in its own words."""
+        if not self.code_spans:
+            return self.text
+        starts = [0, *(end for _, end in self.code_spans)]
+        ends = [*(start for start, _ in self.code_spans), len(self.text)]
+        return " ".join(self.text[start:end] for start, end in zip(starts, ends, strict=True))
+
+    @cached_property
+    def code(self) -> str:
+        """The section's inline code and code blocks: commands, settings and quoted examples."""
+        return "\n".join(self.text[start:end] for start, end in self.code_spans)
 
     @cached_property
     def semantic_text(self) -> str:
@@ -41,6 +57,8 @@ class SectionDoc:
     @cached_property
     def hash(self) -> str:
         key = "\x1f".join((self.semantic_text, self.category, self.status, self.summary, ",".join(self.tags)))
+        if self.code_spans:  # only then: a section without code keeps its hash, and so its embedding
+            key += "\x1f" + repr(self.code_spans)
         return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
@@ -53,14 +71,22 @@ def field_texts(doc: SectionDoc) -> dict[str, str]:
     """The text of each of ``FIELDS`` for ``doc``, as both the full-text index and the BM25F arrays read it.
 
     Tags are joined with commas: the full-text index's keyword field splits at commas (so a tag of several
-    words stays one keyword), and the word analyzer of the BM25F arrays splits at them as at spaces."""
+    words stays one keyword), and the word analyzer of the BM25F arrays splits at them as at spaces. Code is a
+    field of its own, apart from the prose of the body, so that an article quoting example commands or queries
+    ranks below the one written about what they name."""
     return {
         "title": doc.title,
         "headings": " / ".join(doc.headings),
         "tags": ",".join(doc.tags),
         "summary": doc.summary,
-        "body": doc.text,
+        "body": doc.prose,
+        "code": doc.code,
     }
+
+
+def is_marked(term: str) -> bool:
+    """Whether a snippet marks the words an analyzed query ``term`` stands for (stop words are never terms)."""
+    return len(term) >= MIN_MARKED_LENGTH
 
 
 def section_docs(
@@ -82,6 +108,7 @@ def section_docs(
                 tags=tuple(tags),
                 headings=tuple(section.path[1:]),
                 text=section.text,
+                code_spans=tuple(section.code_spans),
             )
         )
     return docs

@@ -19,18 +19,19 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
-from search.documents import FIELDS, SectionDoc, field_texts, make_analyzer
+from search.documents import FIELDS, SectionDoc, field_texts, is_marked, make_analyzer
 
 if TYPE_CHECKING:
     from search.lexical import LexicalIndex
 
-FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0}
+# Code (commands, settings, example queries) counts least: an article that quotes "reset password" as an example
+# of a query must rank below the one about resetting a password, yet a setting's name must still find its page.
+FIELD_BOOSTS = {"title": 3.0, "headings": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0, "code": 0.7}
 MAX_QUERY_CHARS = 1000  # the longest query kept: the one home of this limit (the web API checks against it)
 MAX_QUERY_TERMS = 40
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"(?<![\w:])[^\W\d_]{4,}(?![\w:])")
 FUZZY_MIN_LENGTH = 5
-FEW_HITS = 3  # "did you mean" is offered only when a query finds fewer sections than this
 Restriction = tuple[query.Query | None, query.Query | None]  # (filter, mask) for Whoosh
 
 
@@ -47,6 +48,7 @@ def make_schema() -> Schema:
         tags=KEYWORD(lowercase=True, commas=True, scorable=True),
         summary=TEXT(analyzer=analyzer),
         body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        code=TEXT(analyzer=analyzer, spelling=True),
         hash=STORED,
     )
 
@@ -62,7 +64,7 @@ class Hit:
 @dataclass
 class Result:
     hits: list[Hit]
-    terms: list[str] = field(default_factory=list)  # the words to highlight in snippets
+    terms: list[str] = field(default_factory=list)  # the terms snippets mark (see query_terms)
     did_you_mean: str | None = None
     fuzzy: bool = False  # True when the hits come from the typo-tolerant fallback
 
@@ -91,7 +93,10 @@ def open_index(index_dir: Path) -> index.Index:
 
 
 def exists(index_dir: Path) -> bool:
-    return index_dir.is_dir() and index.exists_in(str(index_dir))
+    """Whether ``index_dir`` holds a full-text index with this kb's fields (one without them cannot be updated)."""
+    if not (index_dir.is_dir() and index.exists_in(str(index_dir))):
+        return False
+    return set(open_index(index_dir).schema.names()) == set(_QUERY_SCHEMA.names())
 
 
 def _fields(doc: SectionDoc) -> dict[str, str]:
@@ -148,6 +153,9 @@ def search(
 ) -> Result:
     """Rank sections for ``text``. Falls back to a spelling-corrected, then a fuzzy query when nothing matches.
 
+    With ``correct``, the result says "did you mean" whenever a word of ``text`` is unknown to the index and
+    a close known word exists, whatever the other words find.
+
     With ``lexical`` (a :class:`search.lexical.LexicalIndex` of the same sections), plain keyword queries
     are ranked by its BM25F arrays; phrase queries always go through Whoosh.
     """
@@ -163,25 +171,26 @@ def search(
         q = make_parser(searcher.schema, boosts).parse(qstring)
         terms = _query_words(q)
         hits = _run(searcher, q, limit, allowed)
-    did_you_mean = _did_you_mean(searcher, qstring) if correct and len(hits) < FEW_HITS else None
+    did_you_mean = _did_you_mean(searcher, qstring) if correct else None
+    marked = query_terms(searcher.schema, qstring)
     if hits:
-        return Result(hits=hits, terms=terms, did_you_mean=did_you_mean)
+        return Result(hits=hits, terms=marked, did_you_mean=did_you_mean)
     if did_you_mean:
         corrected = make_parser(searcher.schema, boosts).parse(did_you_mean)
         hits = _run(searcher, corrected, limit, allowed)
         if hits:
-            return Result(hits=hits, terms=_query_words(corrected), did_you_mean=did_you_mean, fuzzy=True)
+            marked = query_terms(searcher.schema, did_you_mean)
+            return Result(hits=hits, terms=marked, did_you_mean=did_you_mean, fuzzy=True)
     fuzzy = _fuzzy_query(searcher.schema, terms)
     hits = _run(searcher, fuzzy, limit, allowed) if fuzzy is not None else []
-    return Result(hits=hits, terms=terms, did_you_mean=did_you_mean, fuzzy=bool(hits))
+    return Result(hits=hits, terms=marked, did_you_mean=did_you_mean, fuzzy=bool(hits))
 
 
 def query_terms(schema: Schema, text: str) -> list[str]:
-    """The analyzed words of ``text`` as the parser sees them (for highlighting)."""
-    qstring = clean_query(text)
-    if '"' not in qstring:
-        return plain_terms(qstring)
-    return _query_words(make_parser(schema).parse(qstring))
+    """The terms of ``text`` that snippets mark: its words as the text fields' analyzer makes them (stemmed,
+    without stop words), once each, except those too short to mark."""
+    terms = (token.text for token in schema["body"].analyzer(clean_query(text), mode="query"))
+    return list(dict.fromkeys(term for term in terms if is_marked(term)))
 
 
 def plain_terms(qstring: str) -> list[str]:
@@ -228,26 +237,44 @@ def _query_words(q: query.Query) -> list[str]:
 
 
 def _did_you_mean(searcher: Searcher, qstring: str) -> str | None:
-    """``qstring`` with each word the index has never seen replaced by its closest known word, or None."""
-    reader = searcher.reader()
-    analyzer = searcher.schema["body"].analyzer
+    """``qstring`` with each word the index has never seen replaced by its closest known word, or None.
+
+    Offered whatever the other words find: "pasword reset" finds sections by "reset" alone, and still means
+    "password reset". Telling a known word costs a few term lookups; only an unknown one is looked up in the
+    spelling dictionary."""
     changed = False
 
     def fix(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(0)
-        stems = [t.text for t in analyzer(word)]
-        if not stems or any(reader.frequency(f, s) for s in stems for f in ("title", "body")):
+        if _is_known(searcher, word):
             return word
-        for field_name in ("body", "title"):
-            suggestions = searcher.suggest(field_name, word.lower(), limit=1, maxdist=2, prefix=1)
-            if suggestions:
-                changed = True
-                return suggestions[0]
-        return word
+        correction = _closest_known_word(searcher, word)
+        changed = changed or correction is not None
+        return correction or word
 
     corrected = _WORD_RE.sub(fix, qstring)
     return corrected if changed and corrected.lower() != qstring.lower() else None
+
+
+def _is_known(searcher: Searcher, word: str) -> bool:
+    """Whether the index holds ``word``: as a term of any searched field, or as a tag. A stop word, of which
+    the analyzer makes nothing, is known."""
+    reader = searcher.reader()
+    stems = [token.text for token in searcher.schema["body"].analyzer(word)]
+    return not stems or any((name, term) in reader for term in (*stems, word.lower()) for name in FIELDS)
+
+
+def _closest_known_word(searcher: Searcher, word: str) -> str | None:
+    """A word of the prose, else of titles, else of code, one edit from ``word``, else two. Whoosh ranks the
+    words within the distance asked by frequency alone ("result" before "rebuild" for "rebuld"), hence one
+    distance at a time."""
+    for distance in (1, 2):
+        for field_name in ("body", "title", "code"):
+            suggestions = searcher.suggest(field_name, word.lower(), limit=1, maxdist=distance, prefix=1)
+            if suggestions:
+                return suggestions[0]
+    return None
 
 
 def _fuzzy_query(schema: Schema, terms: list[str]) -> query.Query | None:
@@ -255,7 +282,7 @@ def _fuzzy_query(schema: Schema, terms: list[str]) -> query.Query | None:
         query.FuzzyTerm(f, t, boost=FIELD_BOOSTS.get(f, 1.0), maxdist=1, prefixlength=1)
         for t in terms
         if len(t) >= FUZZY_MIN_LENGTH
-        for f in ("title", "headings", "body")
+        for f in ("title", "headings", "body", "code")
     ]
     return query.Or(fuzzy) if fuzzy else None
 

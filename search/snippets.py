@@ -1,7 +1,8 @@
 """Search result snippets: the best passages of a section's text, HTML-escaped, with the query's words marked.
 
 A word is marked when the analyzer of the full-text index (tokenizer, stop words, stemmer) makes the same
-term of it as of a query term, so what is marked is exactly what matched.
+term of it as of a query term, so what is marked is exactly what matched; stop words and terms too short to
+tell anything (the "i" of "I", the "t" of "can't") are never marked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from whoosh import highlight
 from whoosh.analysis import StemmingAnalyzer
 
 from kb.content.render import shorten
-from search.documents import make_analyzer
+from search.documents import is_marked, make_analyzer
 
 SURROUND = 60  # characters of context before the first and after the last marked word of a passage
 MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
@@ -57,8 +58,12 @@ def _stem_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
-    """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same)."""
-    return frozenset(_stem_words(" ".join(terms)))
+    """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same).
+
+    A term may be a word as typed ("resets") or the term the analyzer made of one: "databas" for "database",
+    which stemmed once more would be "databa" and match nothing, so each term counts as it is too."""
+    given = (term.lower() for term in terms if term.lower() not in _STOP_WORDS)
+    return frozenset(stem for stem in (*_stem_words(" ".join(terms)), *given) if is_marked(stem))
 
 
 def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:

@@ -28,6 +28,8 @@ ASSETS_PREFIX = "/assets/"
 ARTICLE_PREFIX = "/articles/"
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCK_TAGS = _HEADING_TAGS | {"p", "li", "pre", "tr", "td", "th", "div", "blockquote", "dt", "dd", "br"}
+_CODE_TAGS = {"code", "pre"}  # inline code spans and code blocks
+_SPACE_OR_WORD = re.compile(r"\s+|\S+")
 
 
 @dataclass
@@ -39,6 +41,12 @@ class Section:
     level: int
     path: list[str]  # headings from the top of the article down to this one
     text: str
+    # (start, end) of each run of code in ``text``; no default, so that pages stored by a kb that did not
+    # record them fail to load and are rendered again
+    code_spans: list[tuple[int, int]]
+
+    def __post_init__(self) -> None:
+        self.code_spans = [(start, end) for start, end in self.code_spans]  # JSON gives lists
 
 
 @dataclass
@@ -255,8 +263,9 @@ class _KBExtension(Extension):
 class _SectionParser(HTMLParser):
     def __init__(self, title: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.sections: list[Section] = [Section("", title, 1, [title], "")]
-        self._text: list[str] = []
+        self.sections: list[Section] = [Section("", title, 1, [title], "", [])]
+        self._runs: list[tuple[str, bool]] = []  # the section's text so far: (text, is code) pieces
+        self._code_depth = 0
         self._heading: list[str] | None = None
         self._heading_tag = ""
         self._heading_id = ""
@@ -269,6 +278,8 @@ class _SectionParser(HTMLParser):
             self._heading, self._heading_tag, self._heading_id = [], tag, heading_id
         elif tag in _BLOCK_TAGS:
             self._append(" \n")
+        if tag in _CODE_TAGS:
+            self._code_depth += 1
 
     def handle_endtag(self, tag: str) -> None:
         if self._heading is not None and tag == self._heading_tag:
@@ -278,26 +289,55 @@ class _SectionParser(HTMLParser):
                 self._stack.pop()
             self._stack.append((level, heading))
             path = [self.sections[0].heading] + [h for _, h in self._stack]
-            self.sections.append(Section(self._heading_id, heading, level, path, ""))
+            self.sections.append(Section(self._heading_id, heading, level, path, "", []))
             self._heading = None
         elif tag in _BLOCK_TAGS:
             self._append(" \n")
+        if tag in _CODE_TAGS:
+            self._code_depth = max(0, self._code_depth - 1)
 
     def handle_data(self, data: str) -> None:
         self._append(data)
 
     def _append(self, data: str) -> None:
-        (self._heading if self._heading is not None else self._text).append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+        else:
+            self._runs.append((data, self._code_depth > 0))
 
     def _close_section(self) -> None:
-        self.sections[-1].text = _normalize_text("".join(self._text))
-        self._text = []
+        section = self.sections[-1]
+        section.text, section.code_spans = _normalize_text(self._runs)
+        self._runs = []
 
     def finish(self) -> list[Section]:
         self._close_section()
         return self.sections
 
 
-def _normalize_text(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+def _normalize_text(runs: list[tuple[str, bool]]) -> tuple[str, list[tuple[int, int]]]:
+    """The text of ``runs`` ((text, is code) pieces, in order) as lines of words one space apart, without blank
+    lines, and the (start, end) offsets of its code in that text (adjacent pieces of code make one span)."""
+    out: list[str] = []
+    size = 0
+    gap = ""  # what separates the next word from the last one written: nothing, " " or "\n"
+    spans: list[tuple[int, int]] = []
+    last_is_code = False
+    for piece, is_code in runs:
+        for match in _SPACE_OR_WORD.finditer(piece):
+            token = match.group()
+            if token.isspace():
+                gap = "\n" if "\n" in token or gap == "\n" else " "
+                continue
+            if size and gap:
+                out.append(gap)
+                size += 1
+            gap = ""
+            start, size = size, size + len(token)
+            out.append(token)
+            if is_code and last_is_code:
+                spans[-1] = (spans[-1][0], size)
+            elif is_code:
+                spans.append((start, size))
+            last_is_code = is_code
+    return "".join(out), spans

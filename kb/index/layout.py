@@ -14,7 +14,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 3  # 2: page content in pages.content, the outlines in pages.json; 3: who may fetch each asset
+# 2: page content in pages.content, the outlines in pages.json; 3: who may fetch each asset; 4: where each
+# section's code is, and code as a full-text field of its own
+SCHEMA_VERSION = 4
 TEMP_PREFIX = ".tmp-"
 
 
