@@ -146,31 +146,38 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
 @click.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
+    "--endpoint",
+    type=click.Choice(["search", "suggest"]),
+    default="search",
+    show_default=True,
+    help="What to measure: search (the ranking modes) or suggest (the suggestion engine, its time and thresholds).",
+)
+@click.option(
     "--mode",
     type=click.Choice([*MODES, "all", "suggest"]),
     default="all",
     show_default=True,
-    help="Search modes to compare, or `suggest` for the suggestion engine and its confidence thresholds.",
+    help="Ranking modes to compare (`suggest` is the same as --endpoint suggest).",
 )
 @click.option(
     "--negatives",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="With --mode suggest: another set whose questions this one cannot answer (false-suggestion rate).",
+    help="With --endpoint suggest: another set whose questions this one cannot answer (false-suggestion rate).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_appcontext
-def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool) -> None:
+def eval_command(folder: Path, endpoint: str, mode: str, negatives: Path | None, as_json: bool) -> None:
     """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     from kb.index.serving import encoder_holder
     from search.evaluate import METRICS, evaluate, load_eval_set
 
     eval_set = load_eval_set(folder)
-    if mode == "suggest":
+    modes = ([m for m in MODES if m != "hybrid"] + ["hybrid"]) if mode in ("all", "suggest") else [mode]  # fusion last
+    if endpoint == "suggest" or mode == "suggest":
         others = list(load_eval_set(negatives).queries.values()) if negatives else []
-        _eval_suggest(eval_set, others, as_json)
+        _eval_suggest(eval_set, others, modes, as_json)
         return
-    modes = ([m for m in MODES if m != "hybrid"] + ["hybrid"]) if mode == "all" else [mode]  # fusion last
     holder = encoder_holder(current_app)
     encoder = holder.get() if modes != ["fulltext"] else None
     if encoder is None and modes != ["fulltext"]:
@@ -187,7 +194,7 @@ def eval_command(folder: Path, mode: str, negatives: Path | None, as_json: bool)
         click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
 
 
-def _eval_suggest(eval_set, negatives: list[str], as_json: bool) -> None:
+def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: bool) -> None:
     from kb.index.serving import encoder_holder
     from search.evaluate import METRICS
     from suggest.evaluate import evaluate_suggestions
@@ -196,17 +203,26 @@ def _eval_suggest(eval_set, negatives: list[str], as_json: bool) -> None:
     encoder = holder.get()
     if encoder is None:
         click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
-    result = evaluate_suggestions(eval_set, encoder, negatives)
+    result = evaluate_suggestions(eval_set, encoder, negatives, modes)
     if as_json:
         click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
         return
-    click.echo(f"{eval_set.name}: suggestion engine, {len(eval_set.queries)} whole questions as input")
-    click.echo("".join(f"{m:>10}" for m in METRICS))
-    click.echo("".join(f"{result['ranking'][m]:>10.3f}" for m in METRICS))
-    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}{'false sugg.':>12}")
-    for row in result["thresholds"]:
+    click.echo(f"{eval_set.name}: suggestion engine, {len(eval_set.queries)} whole texts as input")
+    click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS) + f"{'median ms':>11}")
+    for name, figures in result["modes"].items():
+        click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS) + f"{figures['median_ms']:>11.1f}")
+    if result["model_ms"] is not None:
+        click.echo(
+            f"the model alone, one call: median {result['model_ms']:.1f} ms on the question, "
+            f"{result['model_whole_ms']:.1f} ms on the whole text"
+        )
+    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}{'right@3':>10}{'kept':>8}{'false sugg.':>12}")
+    for row in result.get("thresholds", []):
         false = f"{row['false_suggestions']:>12.1%}" if row["false_suggestions"] is not None else f"{'-':>12}"
-        click.echo(f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}{false}")
+        click.echo(
+            f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}"
+            f"{row['confident_right@3']:>10.1%}{row['kept']:>8.1%}{false}"
+        )
 
 
 @click.command("serve")

@@ -1,7 +1,7 @@
 """BM25F ranking of sections as numpy arrays, for keyword queries in a few milliseconds.
 
 Whoosh (``search.fulltext``) stays the full-text index of record: it analyzes, corrects spelling, matches
-phrases and highlights. But scoring an OR of every query word over five fields in pure Python costs about
+phrases and highlights. But scoring an OR of every query word over every field in pure Python costs about
 100 ms on 14,000 sections, so plain keyword ranking uses this precomputed form of the same model instead:
 the same analyzer, the same field boosts, and Robertson's BM25F, where each field's term frequency is
 length-normalized and boosted, summed, and only then saturated:
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from search.documents import SectionDoc, field_texts
 K1 = 1.2
 B = 0.75
 COORD_SCALE = 0.9
+FULL_MATCH_TERMS = 10
 
 
 @dataclass
@@ -61,15 +63,28 @@ class LexicalIndex:
         )
 
     def search(
-        self, terms: list[str], limit: int, *, category: str | None = None, include_internal: bool = False
+        self,
+        terms: list[str],
+        limit: int,
+        *,
+        category: str | None = None,
+        include_internal: bool = False,
+        term_weights: dict[str, float] | None = None,
     ) -> list[tuple[str, float]]:
-        """The best ``limit`` sections for the analyzed ``terms`` as ``[(id, score)]``, best first."""
-        rows = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
+        """The best ``limit`` sections for the analyzed ``terms`` as ``[(id, score)]``, best first.
+
+        ``term_weights`` scales each term's contribution (1.0 when absent): how much a word of a long text
+        counts, for example more for the words of a conversation's latest turn than for those said before."""
+        known = [t for t in dict.fromkeys(terms) if t in self.vocab]
+        rows = [self.vocab[t] for t in known]
         if not rows or not self.ids:
             return []
         spans = [slice(self.indptr[r], self.indptr[r + 1]) for r in rows]
         docs = np.concatenate([self.docs[s] for s in spans])
-        scores = np.bincount(docs, weights=np.concatenate([self.weights[s] for s in spans]), minlength=len(self.ids))
+        contributions = [self.weights[s] for s in spans]
+        if term_weights is not None:
+            contributions = [c * term_weights.get(t, 1.0) for c, t in zip(contributions, known, strict=True)]
+        scores = np.bincount(docs, weights=np.concatenate(contributions), minlength=len(self.ids))
         matching = np.bincount(docs, weights=np.concatenate([self.matched[s] for s in spans]), minlength=len(self.ids))
         scores = coordinate(scores, matching, int(self.term_fields[rows].sum()))
         if not include_internal:
@@ -81,6 +96,29 @@ class LexicalIndex:
             candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
         ordered = candidates[np.lexsort((candidates, -scores[candidates]))]
         return [(self.ids[i], float(scores[i])) for i in ordered]
+
+    def best_possible(self, terms: list[str], term_weights: dict[str, float] | None = None) -> float:
+        """The score of a full match, what a section's score is measured against to tell a full match from a
+        partial one: matching the query's ``FULL_MATCH_TERMS`` weightiest words as well as the best section
+        matching each does (a long text's many words are never all in one section). A word no section has
+        counts as a rare word would, so that a query of unknown words never looks fully matched."""
+        if not self.ids:
+            return 1.0
+        weighted = []
+        for term in dict.fromkeys(terms):
+            row = self.vocab.get(term)
+            best = float(self._best_weights[row]) if row is not None else self._rare_weight
+            weighted.append(best * (term_weights.get(term, 1.0) if term_weights is not None else 1.0))
+        return sum(sorted(weighted, reverse=True)[:FULL_MATCH_TERMS]) or 1.0
+
+    @cached_property
+    def _best_weights(self) -> np.ndarray:
+        """(terms,) the highest contribution of each term to any section."""
+        return np.maximum.reduceat(self.weights, self.indptr[:-1]) if len(self.weights) else np.zeros(0, np.float32)
+
+    @cached_property
+    def _rare_weight(self) -> float:
+        return float(np.percentile(self._best_weights, 90)) if len(self._best_weights) else 1.0
 
 
 def coordinate(scores: np.ndarray, matching: np.ndarray, term_count: int, scale: float = COORD_SCALE) -> np.ndarray:

@@ -11,7 +11,7 @@ import importlib.util
 import logging
 import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BATCH_SIZE = 64
+# The languages each model was trained to read (ISO 639-1); a model not listed is taken to read any language.
+MODEL_LANGUAGES = {DEFAULT_MODEL: ("en",)}
+LANGUAGE_SAMPLE = 60  # sections whose language is detected to tell a corpus's language
 
 
 class Encoder(Protocol):
@@ -170,6 +173,7 @@ class SemanticIndex:
     statuses: np.ndarray
     categories: np.ndarray
     matrix: np.ndarray  # (n, dim) float32, rows normalized
+    language: str | None = None  # the language most sections are written in, when it was detected
     _masks: dict[tuple[str | None, bool], np.ndarray] = field(  # (category, internal) -> rows
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -188,7 +192,15 @@ class SemanticIndex:
             statuses=np.array(meta["statuses"]),
             categories=np.array(meta["categories"]),
             matrix=matrix,
+            language=meta.get("language"),
         )
+
+    @property
+    def reads_its_language(self) -> bool:
+        """Whether the model was trained on the language of these sections (an English-only model on a
+        Portuguese help center places texts by their spelling more than by their meaning)."""
+        languages = MODEL_LANGUAGES.get(self.model)
+        return languages is None or self.language is None or self.language in languages
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -269,6 +281,7 @@ def write(
     np.save(index_dir / "embeddings.npy", matrix)
     meta = {
         "model": encoder.name,
+        "language": corpus_language(docs),
         "dimension": dimension,
         "ids": [d.id for d in docs],
         "hashes": [d.hash for d in docs],
@@ -277,6 +290,18 @@ def write(
     }
     (index_dir / "sections.json").write_bytes(orjson.dumps(meta))
     return len(docs) - len(todo), len(todo)
+
+
+def corpus_language(docs: list[SectionDoc]) -> str | None:
+    """The language most of ``docs`` are written in (ISO 639-1, detected offline by py3langid), or None when
+    there is no text or py3langid is not installed."""
+    texts = [d.semantic_text[:1000] for d in docs[:: max(1, len(docs) // LANGUAGE_SAMPLE)] if d.semantic_text.strip()]
+    if not texts or importlib.util.find_spec("py3langid") is None:
+        return None
+    import py3langid
+
+    votes = Counter(py3langid.classify(text)[0] for text in texts[:LANGUAGE_SAMPLE])
+    return votes.most_common(1)[0][0]
 
 
 def exists(index_dir: Path) -> bool:

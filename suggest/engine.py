@@ -1,13 +1,19 @@
 """The suggestion engine: the articles most likely to resolve what a customer wrote, before a ticket opens.
 
-Input is free text of any length (a few words typed in the beacon, a ticket with subject and body, a chat
-transcript). Long text is read in two ways so that nothing past the model's 256-token window is lost:
-the *head* (subject and first lines, where people say what is wrong) and the *whole* text in chunks. The
-query embedding is a weighted mean of the head's and the chunks' embeddings; the keyword query is the head's
-words plus the whole text's most distinctive words. Both rankings are fused as in search, and each article
-gets a confidence: the best cosine similarity between any part of the text (head, chunk or sentence) and
-the article's best section. Below ``min_score``
-nothing is suggested: no suggestion is better than a wrong one.
+Input is what a customer wrote, read by ``suggest.reading`` as a search, a question, a ticket or a
+conversation. Each kind is ranked its own way, in one encoder call (its few pieces embedded in one batch):
+
+- a search or a question: its words, and its embedding;
+- a ticket: the words of its question (subject and first sentences) in full and the most distinctive words
+  of the rest at half weight; the embedding leans on the question and takes in the whole message;
+- a conversation: every word said, weighted by how recently it was said (the place named three turns ago
+  still counts, less than the latest question); the embedding is the mean of the latest question, the last
+  few turns, and the recent conversation, and the cosine's share is lower (a chat's words name the things
+  asked about, which its embedding blurs).
+
+Both rankings are fused by ``search.hybrid`` into one score per article in 0..1 that orders the list and is
+the confidence printed beside it. Under ``min_score`` an article is not confident: customers are not shown
+it (no suggestion is better than a wrong one); agents see it, flagged.
 
 Pure and Flask-free: the web layer passes in the indexes, the encoder and the page rules.
 """
@@ -16,35 +22,36 @@ from __future__ import annotations
 
 import fnmatch
 import math
-import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
-from whoosh.analysis import Analyzer
 from whoosh.searching import Searcher
 
 from search import fulltext, hybrid
+from suggest import reading
+from suggest.reading import Message, Reading
 
 if TYPE_CHECKING:
-    from search.hybrid import ArticleHit
     from search.lexical import LexicalIndex
     from search.semantic import Encoder, SemanticIndex
 
-HEAD_CHARS = 300
-CHUNK_WORDS = 180
-MAX_CHUNKS = 8
-HEAD_WEIGHT = 2.0
-KEY_TERMS = 30
-MAX_SENTENCES = 24
 MAX_TEXT = 20_000  # the longest text read: the one home of this limit (the web API checks against it)
-# Confidence without a model: BM25 saturated into 0..1 (a score of KEYWORD_HALF gives 0.5).
-KEYWORD_HALF = 12.0
-
-
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+KEY_TERMS = 30  # a ticket's distinctive words kept besides its question's
+OTHER_WORDS_WEIGHT = 0.5  # how much a ticket's words outside its question count
+TURN_DECAY = 0.9  # each turn back in a conversation, its words count this much less
+CONTEXT_TURNS = 3  # the latest turns embedded together with the question
+RECENT_WORDS = 100  # the recent conversation embedded as one piece (as good as 180 words on chats, half the cost)
+TICKET_WORDS = 180  # a ticket's first words embedded as one piece
+QUESTION_WEIGHT = 2.0  # a ticket's question against its whole text, in its embedding
+# A conversation's score rescaled to mean what a question's does: chats score lower for an equally right
+# match (their words and meaning spread over many turns). Measured with `kb eval --endpoint suggest` on whole
+# chats: the score that keeps 90 % of their right answers is 0.30, against 0.40 for questions.
+CONVERSATION_SCALE = 1.33
+CONVERSATION_SHARE = 0.4  # the cosine's share of the score for a conversation (hybrid.SEMANTIC_SHARE otherwise)
 
 
 class Feedback(Protocol):
@@ -57,75 +64,9 @@ class Feedback(Protocol):
 class Candidate:
     slug: str
     anchor: str
-    score: float  # confidence, 0..1
+    score: float  # confidence, 0..1: what orders the list
     reasons: list[str] = field(default_factory=list)
-    rank_score: float = 0.0
-
-
-@dataclass
-class Query:
-    """What the engine reads from the customer's text."""
-
-    text: str
-    head: str
-    chunks: list[str]
-
-
-def read_text(text: str) -> Query:
-    """Split free text into its head (first line or two) and chunks of the whole."""
-    text = text[:MAX_TEXT].strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    head = ""
-    for line in lines:
-        head = f"{head} {line}".strip()
-        if len(head) >= HEAD_CHARS // 2:
-            break
-    head = head[:HEAD_CHARS]
-    words = text.split()
-    chunks = [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words), CHUNK_WORDS)][:MAX_CHUNKS]
-    return Query(text=" ".join(words), head=head, chunks=chunks)
-
-
-def query_vectors(query: Query, encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
-    """(ranking vector, part vectors). The ranking vector is the weighted mean of the head's and the chunks'
-    embeddings; the parts are the head, the chunks and the distinct sentences, so that a question buried
-    in a long message still counts in full towards the confidence."""
-    chunks = query.chunks if len(query.chunks) > 1 or (query.chunks and query.chunks[0] != query.head) else []
-    sentences = [] if len(query.text) <= HEAD_CHARS else distinct_sentences(query.text)
-    vectors = encoder.encode_queries([query.head] + chunks + sentences)
-    weights = np.array([HEAD_WEIGHT] + [1.0] * len(chunks), dtype=np.float32)
-    mean = (vectors[: 1 + len(chunks)] * weights[:, None]).sum(axis=0)
-    return mean / (np.linalg.norm(mean) or 1.0), vectors
-
-
-def distinct_sentences(text: str) -> list[str]:
-    """Sentences of ``text`` worth embedding on their own: distinct, not tiny, at most ``MAX_SENTENCES``
-    (the first ones and the last ones, where people state the problem and ask the question)."""
-    found = list(dict.fromkeys(s.strip() for s in _SENTENCE_RE.split(text) if len(s.strip()) >= 15))
-    if len(found) <= MAX_SENTENCES:
-        return found
-    half = MAX_SENTENCES // 2
-    return found[:half] + found[-half:]
-
-
-def keyword_query(query: Query, lexical_index: LexicalIndex | None, analyzer: Analyzer) -> str:
-    """The head's words plus the most distinctive words of the rest (by tf-idf), at most ``KEY_TERMS``."""
-    head_terms = [t.text for t in analyzer(query.head)]
-    if len(query.text) <= len(query.head) + 20 or lexical_index is None:
-        return query.head if len(query.text) <= HEAD_CHARS else " ".join(dict.fromkeys(head_terms))
-    counts = Counter(t.text for t in analyzer(query.text))
-    total = max(len(lexical_index.ids), 1)
-
-    def weight(term: str) -> float:
-        row = lexical_index.vocab.get(term)
-        if row is None:
-            return 0.0
-        df = int(lexical_index.indptr[row + 1] - lexical_index.indptr[row])
-        return (1 + math.log(counts[term])) * math.log(1 + total / (df + 1))
-
-    rest = sorted((t for t in counts if t not in head_terms), key=weight, reverse=True)
-    chosen = list(dict.fromkeys(head_terms)) + [t for t in rest if weight(t) > 0]
-    return " ".join(chosen[:KEY_TERMS])
+    confident: bool = False
 
 
 def matches_page(pattern: str, url: str) -> bool:
@@ -139,8 +80,10 @@ def matches_page(pattern: str, url: str) -> bool:
 
 
 def suggest(
-    text: str,
+    text: str = "",
     *,
+    messages: Sequence[Message] | None = None,
+    subject: str = "",
     searcher: Searcher,
     lexical: LexicalIndex | None = None,
     semantic_index: SemanticIndex | None = None,
@@ -149,6 +92,8 @@ def suggest(
     url: str | None = None,
     limit: int = 5,
     min_score: float = 0.0,
+    only_confident: bool = True,
+    mode: str = hybrid.HYBRID,
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
     feedback: Feedback | None = None,
@@ -158,93 +103,129 @@ def suggest(
     Args:
         page_rules: slug -> ``suggest_for`` patterns; a rule matching ``url`` puts its article first.
         exclude: slugs never to suggest (already shown, or not allowed for this audience).
+        mode: how to rank (hybrid, or one source alone, to measure what fusion adds).
         feedback: ``boosts(text, vector) -> {slug: boost}`` learned from clicks and votes (kb.query.boosts).
     """
-    query = read_text(text)
+    read = reading.read(text[:MAX_TEXT], messages=messages, subject=subject)
     ruled = [slug for slug, patterns in (page_rules or {}).items() if any(matches_page(p, url or "") for p in patterns)]
     candidates: list[Candidate] = []
     terms: list[str] = []
     vector = None
-    if query.text:
-        candidates, terms, vector = _ranked(query, searcher, lexical, semantic_index, encoder, include_internal)
+    if read.text:
+        encoder = encoder if mode != hybrid.FULLTEXT else None
+        candidates, terms, vector = _ranked(read, searcher, lexical, semantic_index, encoder, include_internal, mode)
     if feedback is not None and candidates:
-        apply_boosts(candidates, feedback.boosts(query.head or query.text, vector))
+        apply_boosts(candidates, feedback.boosts(read.question or read.text, vector))
     by_slug = {c.slug: c for c in candidates}
     first = []
     for slug in ruled:  # a page rule is the author's own word: first, whatever the text says
-        candidate = by_slug.pop(slug, None) or Candidate(slug, "", 1.0 if not query.text else 0.0)
+        candidate = by_slug.pop(slug, None) or Candidate(slug, "", 1.0)
+        candidate.score, candidate.confident = 1.0, True
         candidate.reasons = ["page rule"] + candidate.reasons
         first.append(candidate)
-    rest = [c for c in by_slug.values() if c.score >= min_score]
-    rest.sort(key=lambda c: (-c.rank_score, c.slug))
+    for candidate in by_slug.values():
+        candidate.confident = candidate.score >= min_score
+    rest = sorted((c for c in by_slug.values() if c.confident or not only_confident), key=lambda c: (-c.score, c.slug))
     chosen = [c for c in first + rest if c.slug not in exclude]
     return chosen[:limit], terms
 
 
 def _ranked(
-    query: Query,
+    read: Reading,
     searcher: Searcher,
     lexical: LexicalIndex | None,
     semantic_index: SemanticIndex | None,
     encoder: Encoder | None,
     include_internal: bool,
+    mode: str = hybrid.HYBRID,
 ) -> tuple[list[Candidate], list[str], np.ndarray | None]:
-    vector, parts = (
-        query_vectors(query, encoder) if encoder is not None and semantic_index is not None else (None, None)
-    )
-    keywords = keyword_query(query, lexical, searcher.schema["body"].analyzer)
+    vector = None
+    if encoder is not None and semantic_index is not None:
+        pieces, weights = embedded_pieces(read)
+        vector = mean_vector(encoder.encode_queries(pieces), weights)
+    share = None
+    if read.kind == reading.CONVERSATION:
+        share = hybrid.semantic_share(semantic_index, CONVERSATION_SHARE)
     outcome = hybrid.search(
-        keywords,
+        read.question or read.text,
         searcher=searcher,
         lexical=lexical,
         semantic_index=semantic_index if vector is not None else None,
         encoder=None,
-        mode=hybrid.HYBRID,
+        mode=mode,
         limit=hybrid.CANDIDATES,
         include_internal=include_internal,
         query_vector=vector,
+        share=share,
+        term_weights=keyword_weights(read, lexical),
         correct=False,
     )
-    scores = None
-    if parts is not None and semantic_index is not None:
-        scores = confidences(outcome.hits, parts, semantic_index)
-    candidates = []
-    for i, hit in enumerate(outcome.hits):
-        reasons = []
-        if hybrid.SEMANTIC in hit.sources:
-            reasons.append("semantic")
-        if hybrid.FULLTEXT in hit.sources:
-            reasons.append("keywords")
-        if scores is not None:
-            score = scores[i]
-        else:
-            keyword = hit.raw.get(hybrid.FULLTEXT, 0.0)
-            score = keyword / (keyword + KEYWORD_HALF)
-        candidates.append(Candidate(hit.slug, hit.anchor, max(0.0, min(1.0, score)), reasons, hit.score))
-    terms = fulltext.query_terms(searcher.schema, query.head or keywords)
-    return candidates, terms, (parts[0] if parts is not None else None)  # the head: what the customer asks
+    scale = CONVERSATION_SCALE if read.kind == reading.CONVERSATION else 1.0
+    candidates = [Candidate(hit.slug, hit.anchor, min(1.0, hit.score * scale), _reasons(hit)) for hit in outcome.hits]
+    return candidates, outcome.terms, vector
 
 
-def confidences(hits: list[ArticleHit], parts: np.ndarray, semantic_index: SemanticIndex) -> list[float]:
-    """Each hit's confidence: the best cosine between any part of the text and the hit's best section
-    (0 for a section without a vector), in one product for all hits."""
-    rows = [semantic_index.row_of.get(hit.section_id) for hit in hits]
-    known = [row for row in rows if row is not None]
-    if not known:
-        return [0.0] * len(hits)
-    best = iter((parts @ semantic_index.matrix[known].T).max(axis=0).tolist())
-    return [next(best) if row is not None else 0.0 for row in rows]
+def _reasons(hit: hybrid.ArticleHit) -> list[str]:
+    return [
+        name for source, name in ((hybrid.SEMANTIC, "semantic"), (hybrid.FULLTEXT, "keywords")) if source in hit.sources
+    ]
 
 
-# A boost of MAX_BOOST confidence moves an article by about one place among close RRF scores, no more.
-BOOST_TO_RANK = 0.2
+def embedded_pieces(read: Reading) -> tuple[list[str], list[float]]:
+    """The few texts a reading is embedded as, in one batch, and their weights in its one query vector."""
+    if read.kind == reading.CONVERSATION:
+        turns = read.turns
+        window = " ".join(t.text for t in turns[-CONTEXT_TURNS:])
+        recent = " ".join(read.text.split()[-RECENT_WORDS:]) if len(turns) > CONTEXT_TURNS else ""
+        pieces = [p for p in dict.fromkeys([read.question, window, recent]) if p]
+        return pieces, [1.0] * len(pieces)
+    if read.kind == reading.TICKET:
+        whole = " ".join(read.text.split()[:TICKET_WORDS])
+        if whole != read.question:
+            return [read.question, whole], [QUESTION_WEIGHT, 1.0]
+    return [read.question or read.text], [1.0]
+
+
+def mean_vector(vectors: np.ndarray, weights: list[float]) -> np.ndarray:
+    mean = (vectors * np.asarray(weights, dtype=np.float32)[:, None]).sum(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
+
+
+def keyword_weights(read: Reading, lexical: LexicalIndex | None) -> dict[str, float] | None:
+    """How much each analyzed word counts in the keyword ranking, or None to rank the question's own words
+    as search does (a search or a question, or without the BM25F arrays)."""
+    if lexical is None or read.kind in (reading.SEARCH, reading.QUESTION):
+        return None
+    if read.kind == reading.CONVERSATION:
+        weights: dict[str, float] = {}
+        for age, turn in enumerate(reversed(read.turns)):
+            for term in fulltext.plain_terms(turn.text):
+                weights.setdefault(term, TURN_DECAY**age)  # a word counts as much as its latest mention
+        return weights or None
+    question = dict.fromkeys(fulltext.plain_terms(read.question), 1.0)
+    rest = distinctive_terms(read.text, lexical, exclude=question)
+    return {**dict.fromkeys(rest[: max(0, KEY_TERMS - len(question))], OTHER_WORDS_WEIGHT), **question} or None
+
+
+def distinctive_terms(text: str, lexical: LexicalIndex, exclude: dict[str, float]) -> list[str]:
+    """The analyzed words of ``text`` the index knows, most distinctive first (by tf-idf)."""
+    counts = Counter(term for word in text.split() for term in fulltext.plain_terms(word))
+    total = max(len(lexical.ids), 1)
+
+    def weight(term: str) -> float:
+        row = lexical.vocab[term]
+        df = int(lexical.indptr[row + 1] - lexical.indptr[row])
+        return (1 + math.log(counts[term])) * math.log(1 + total / (df + 1))
+
+    known = [t for t in counts if t in lexical.vocab and t not in exclude]
+    return sorted(known, key=weight, reverse=True)
 
 
 def apply_boosts(candidates: list[Candidate], boosts: dict[str, float]) -> None:
-    """Raise the confidence and rank of boosted articles a little, and say so in their reasons."""
+    """Raise the confidence (and so the rank) of boosted articles a little, and say so in their reasons: a full
+    boost (kb.query.boosts.MAX_BOOST) moves an article by about one place among close scores, no more."""
     for candidate in candidates:
         boost = boosts.get(candidate.slug)
         if boost:
             candidate.score = min(1.0, candidate.score + boost)
-            candidate.rank_score += boost * BOOST_TO_RANK
             candidate.reasons = [*candidate.reasons, "feedback"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -12,8 +14,11 @@ from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
 from kb.query.capacity import ranking_slot
 from kb.query.search import place, shown_as
+from search import fulltext
 from suggest import engine
+from suggest.reading import Message
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
 
 
@@ -50,7 +55,9 @@ class Suggestion:
     reasons: list[str]
     category: str
     internal: bool
+    confident: bool = False
     excerpt: str | None = None
+    marks: list[str] = field(default_factory=list)  # what the agent is told: "shown", "opened", "helped"
 
     def to_dict(self) -> dict:
         data = {
@@ -60,6 +67,7 @@ class Suggestion:
             "section": self.section,
             "snippet": self.snippet,
             "score": round(self.score, 4),
+            "confident": self.confident,
             "reasons": self.reasons,
             "category": self.category,
         }
@@ -67,22 +75,29 @@ class Suggestion:
             data["internal"] = True
         if self.excerpt is not None:
             data["excerpt"] = self.excerpt
+        if self.marks:
+            data["marks"] = list(self.marks)
         return data
 
 
 def run_suggest(
-    text: str,
+    text: str = "",
     *,
+    messages: Sequence[Message] | None = None,
+    subject: str = "",
     url: str | None = None,
     limit: int | None = None,
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
     excerpt: bool = False,
+    only_confident: bool = True,
     shed: bool = True,
 ) -> list[Suggestion]:
-    """Suggestions for what a customer wrote, presented.
+    """Suggestions for what a customer wrote (``text``, a ticket's ``subject`` and body, or a conversation's
+    ``messages``), presented, best first.
 
     Args:
+        only_confident: leave out what the engine is not confident of (customers); agents see it, flagged.
         shed: refuse (rather than queue) when this process is at capacity (False for agents).
 
     Raises:
@@ -95,6 +110,8 @@ def run_suggest(
         encoder = get_encoder()
         candidates, terms = engine.suggest(
             text,
+            messages=messages,
+            subject=subject,
             searcher=get_searcher(),
             lexical=build.lexical,
             semantic_index=build.semantic,
@@ -103,6 +120,7 @@ def run_suggest(
             url=url,
             limit=limit or config["SUGGEST_LIMIT"],
             min_score=config["SUGGEST_MIN_SCORE"],
+            only_confident=only_confident,
             include_internal=include_internal,
             exclude=frozenset(exclude),
             feedback=boosts.current(current_app._get_current_object(), encoder),
@@ -116,18 +134,33 @@ def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: b
     return Suggestion(
         **shown_as(page, where, terms, length=180),
         score=candidate.score,
+        confident=candidate.confident,
         reasons=candidate.reasons,
         internal=page.status == "internal",
-        excerpt=make_excerpt(where.text) if with_excerpt else None,
+        excerpt=make_excerpt(where.text, terms) if with_excerpt else None,
     )
 
 
 EXCERPT_CHARS = 300
 
 
-def make_excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The first sentences of ``text`` that fit in ``limit`` characters: plain text an agent can paste."""
+def make_excerpt(text: str, terms: Sequence[str] = (), limit: int = EXCERPT_CHARS) -> str:
+    """Plain text an agent can paste: the sentences of ``text`` that fit in ``limit`` characters, from the one
+    that holds most of the query's ``terms`` (analyzed words) on, so that a section answering several
+    problems gives the passage about the customer's."""
     text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    sentences = _SENTENCE_END.split(text)
+    wanted = set(terms)
+    if wanted and len(sentences) > 1:
+        found = [len(wanted.intersection(fulltext.plain_terms(sentence))) for sentence in sentences]
+        start = found.index(max(found))
+        text = " ".join(sentences[start:]) if found[start] else text
+    return _first_sentences(text, limit)
+
+
+def _first_sentences(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit]

@@ -18,7 +18,7 @@ bp = Blueprint("contact", __name__)
 @bp.get("/contact")
 def form():
     values = {"subject": request.args.get("subject", "")[:300], "session": secrets.token_urlsafe(12)}
-    suggestions = _suggest(values["subject"])
+    suggestions = _suggest(values["subject"], values.get("message", ""))
     if suggestions:
         shown_now(suggestions, values["session"])
     return render_template("help/contact.html", values=values, errors={}, suggestions=suggestions)
@@ -62,8 +62,7 @@ def sent():
 
 def _again(values: dict, shown: list[str], errors: dict, status: int):
     """The form again with everything the customer typed, what to fix, and every article shown so far."""
-    text = f"{values.get('subject', '')}\n{values.get('message', '')}"
-    suggestions = _suggest(text)
+    suggestions = _suggest(values.get("subject", ""), values.get("message", ""))
     if suggestions and values.get("session"):
         shown_now(suggestions, values["session"])
     shown = list(dict.fromkeys([*shown, *(s.slug for s in suggestions)]))[:50]
@@ -71,12 +70,13 @@ def _again(values: dict, shown: list[str], errors: dict, status: int):
     return page, status
 
 
-def _suggest(text: str) -> list:
-    """Suggestions beside the form; none when the server is at capacity (the form itself always works)."""
-    if not text.strip():
+def _suggest(subject: str, message: str) -> list:
+    """Suggestions beside the form, for what was written read as a ticket; none when the server is at capacity
+    (the form itself always works)."""
+    if not (subject.strip() or message.strip()):
         return []
     try:
-        return run_suggest(text, limit=3)
+        return run_suggest(message, subject=subject, limit=3)
     except Busy:
         return []
 

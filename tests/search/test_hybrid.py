@@ -1,13 +1,38 @@
-"""Hybrid ranking: reciprocal rank fusion of the full-text and semantic lists, the best section per article."""
+"""Hybrid ranking: one absolute score per section from its cosine and its keyword coverage, the best section
+per article, and the cosine's share for a model foreign to the corpus's language."""
 
 from __future__ import annotations
 
-from search.hybrid import best_per_article, reciprocal_rank_fusion
+import numpy as np
+import pytest
+
+from search.hybrid import FOREIGN_FACTOR, SEMANTIC_SHARE, best_per_article, fuse, semantic_share
+from search.semantic import SemanticIndex
 
 
-def test_rrf_fuses_and_keeps_best_section_per_article():
-    fused = reciprocal_rank_fusion({"fulltext": [("a#x", 9.0), ("b#", 5.0)], "semantic": [("b#y", 0.8), ("a#x", 0.7)]})
-    assert fused[0].id == "a#x" and fused[0].ranks == {"fulltext": 1, "semantic": 2}
+def test_fuse_scores_each_section_from_both_parts_and_keeps_best_section_per_article():
+    fused = fuse({"a#x": 1.0, "b#": 0.5}, {"b#y": 0.8, "a#x": 0.7}, share=0.8)
+    assert fused[0].id == "a#x" and fused[0].score == pytest.approx(0.8 * 0.7 + 0.2 * 1.0)
+    for section in fused:
+        section.raw = dict.fromkeys(section.parts, 1.0)
     articles = best_per_article(fused)
     assert [a.slug for a in articles] == ["a", "b"]
     assert articles[0].anchor == "x" and articles[0].sources == ["fulltext", "semantic"]
+    assert all(0.0 <= a.score <= 1.0 for a in articles)
+
+
+def test_a_section_known_to_one_source_only_gets_only_that_part():
+    fused = {s.id: s.score for s in fuse({"a#": 1.0}, {"b#": 1.0}, share=0.8)}
+    assert fused == {"a#": pytest.approx(0.2), "b#": pytest.approx(0.8)}
+
+
+def _index(model: str, language: str | None) -> SemanticIndex:
+    return SemanticIndex(model, [], [], [], np.array([]), np.array([]), np.zeros((0, 3), np.float32), language)
+
+
+def test_a_model_foreign_to_the_corpus_language_counts_less():
+    assert semantic_share(_index("all-MiniLM-L6-v2", "en")) == SEMANTIC_SHARE
+    assert semantic_share(_index("all-MiniLM-L6-v2", "pt")) == pytest.approx(SEMANTIC_SHARE * FOREIGN_FACTOR)
+    assert semantic_share(_index("all-MiniLM-L6-v2", None)) == SEMANTIC_SHARE  # an index built before detection
+    assert semantic_share(_index("some-multilingual-model", "pt")) == SEMANTIC_SHARE
+    assert semantic_share(None) == 0.0

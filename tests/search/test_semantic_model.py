@@ -69,23 +69,6 @@ def test_paraphrased_question_gets_a_confident_suggestion_and_junk_gets_none(rea
     assert junk.get_json()["suggestions"] == []
 
 
-@pytest.fixture(scope="session")
-def shipped_client(real_encoder, tmp_path_factory):
-    """The shipped help center, indexed with the real model, with the product's default threshold."""
-    from kb.config import SHIPPED_ARTICLES
-
-    data_dir = tmp_path_factory.mktemp("shipped")
-    build_index(SHIPPED_ARTICLES, data_dir, encoder=real_encoder)
-    config = make_config(
-        data_dir,
-        ARTICLES_DIR=str(SHIPPED_ARTICLES),
-        EMBEDDING_MODEL=semantic.DEFAULT_MODEL,
-        SUGGEST_MIN_SCORE=defaults()["SUGGEST_MIN_SCORE"],
-        DATABASE_URL=f"sqlite:///{data_dir / 'kb.sqlite3'}",
-    )
-    return make_app(config, encoder_factory=lambda: real_encoder).test_client()
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
