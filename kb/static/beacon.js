@@ -58,6 +58,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   let root, launcher, panel, question, home, contact, current, previous, token, wait, sid = Math.random() + "";
   const views = {}, art = {}, form = {}, articles = {}; // articles: slug -> promise
   let shown = []; // every slug the customer saw, sent with the ticket
+  let said = []; // what the customer asked before, oldest first: the earlier turns of this conversation
   let pageItems; // for the page's URL (or from KB.suggest), shown before they type
 
   // {status, data, retry}; a body that is not JSON (a proxy's error page) reads as {}. retry: seconds to wait
@@ -85,8 +86,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     wait = setTimeout(list.seen, 1000);
     list.ul.replaceChildren(
       ...items.map((s, i) => {
-        const title = button(s.title, "sug", () =>
-          (openArticle(s.slug, s.url), list.seen(), ev("suggestion_clicked", { article: s.slug, position: i + 1 })));
+        const title = button(s.title, "sug", () => (remember(q || ""), openArticle(s.slug, s.url), list.seen(),
+          ev("suggestion_clicked", { article: s.slug, position: i + 1 })));
         if (s.section) title.append(h("span", { className: "sec" }, s.section));
         const snip = h("p", { className: "snip" }, s.summary || "");
         if (s.snippet) snip.innerHTML = s.snippet; // server-escaped text; its only tag is <mark>
@@ -94,6 +95,21 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         return h("li", {}, title, snip);
       })
     );
+  }
+
+  // A turn of the conversation: what they asked when they went on with it (to an article, or to write to us).
+  function remember(text) {
+    text = text.trim().slice(0, 20000);
+    if (text) said = [...said.filter((t) => t !== text), text].slice(-20);
+  }
+  // What to ask about `text`: itself, or after what they asked before as `messages` (the newest 20,000
+  // characters). A turn the next one starts with was only its beginning (the form starts with their question).
+  function ask(text) {
+    let room = 20000;
+    const turns = [...said, text.trim().slice(0, 20000)].filter((t, i, all) => t && !all[i + 1]?.startsWith(t));
+    const kept = turns.reverse().filter((t) => (room -= t.length) >= 0).reverse();
+    if (kept.length < 2) return { text: text.slice(0, 20000) };
+    return { messages: kept.map((t) => ({ role: "customer", text: t })) };
   }
 
   // Debounced, and each request aborts the one it supersedes.
@@ -107,7 +123,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     list.ctrl?.abort();
     if (text.trim().length < 3) return list === home && showPageItems();
     list.ctrl = new AbortController();
-    api("suggest", { text: text.slice(0, 20000), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
+    api("suggest", { ...ask(text), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
       const items = r.data.suggestions;
       if (r.status === 200) render(list, items, items.length ? list.label : list.none || "", text);
       else if ((r.status === 503 || r.status === 429) && !again) list.timer = setTimeout(() => suggest(list, text, 1), r.retry * 1e3);
@@ -159,6 +175,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   }
 
   function goContact() {
+    remember(question.value);
     show("contact");
     if (!form.message.value.trim() && question.value.trim()) {
       form.message.value = question.value.trim(); // their question starts the message
@@ -207,7 +224,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     art.done.textContent = `Your ticket number is #${id}. We'll reply by email.`;
     form.el.reset();
     render(contact, [], "");
-    shown = [], sid = Math.random() + ""; // a new conversation
+    shown = [], said = [], sid = Math.random() + ""; // a new conversation
     goto("thanks")();
   }
 

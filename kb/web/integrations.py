@@ -16,8 +16,9 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from kb import auth
 from kb.desk import inbox
 from kb.errors import APIError
-from kb.web.api.inputs import json_body
+from kb.web.api.inputs import MAX_MESSAGES, MAX_TEXT, json_body, with_opening
 from kb.web.site_files import base_url
+from suggest.reading import AGENT, CUSTOMER, Message
 
 bp = Blueprint("integrations", __name__, url_prefix="/integrations")
 HELPSCOUT_LIMIT = 5
@@ -49,25 +50,29 @@ def helpscout():
     """Help Scout's dynamic app: the conversation in, ``{"html": ...}`` with suggested articles out."""
     _check_signature("X-HelpScout-Signature", helpscout_signature, "HELPSCOUT_SECRET")
     body = json_body()
-    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
-    customer = body.get("customer") if isinstance(body.get("customer"), dict) else {}
-    subject = _text(ticket.get("subject"))
-    thread = _first_thread_text(ticket)
-    if not (subject or thread):
+    ticket, customer = _object(body.get("ticket")), _object(body.get("customer"))
+    conversation = helpscout_conversation(ticket)
+    if not any(conversation.values()):
         html = render_template("integrations/helpscout.html", suggestions=[], shown=[], waiting=True)
         return jsonify({"html": html})
     suggestions, shown = inbox.suggest_for_customer(
-        subject, thread, email=_customer_email(customer), limit=HELPSCOUT_LIMIT
+        **conversation, email=_customer_email(customer), limit=HELPSCOUT_LIMIT
     )
     site_pages = _pages()
+    listed = {s.slug for s in suggestions}
     html = render_template(
         "integrations/helpscout.html",
         suggestions=suggestions,
-        shown=[site_pages[s] for s in shown if s in site_pages],
+        shown=[site_pages[s] for s in shown if s in site_pages and s not in listed],  # the rest carry a mark
+        marks=inbox.MARKS,
         base=base_url(),
         waiting=False,
     )
     return jsonify({"html": html})
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _pages():
@@ -83,13 +88,53 @@ def _text(value, limit: int = 10_000) -> str:
     return " ".join(bleach.clean(value[: limit * 2], tags=[], strip=True).split())[:limit]
 
 
-def _first_thread_text(ticket: dict) -> str:
+def helpscout_conversation(ticket: dict) -> dict:
+    """A Help Scout conversation as :func:`kb.desk.inbox.suggest_for_customer` reads it: its threads as
+    ``messages``, or (before any thread can be read) its subject and preview."""
+    subject = _text(ticket.get("subject"))
+    messages = helpscout_messages(ticket, room=MAX_TEXT - len(subject) - 1)
+    if messages:  # the subject is the subject line of the customer's first e-mail: it opens the conversation
+        return {"subject": "", "body": "", "messages": with_opening(subject, "", messages)}
+    return {"subject": subject, "body": _text(ticket.get("preview")), "messages": None}
+
+
+def helpscout_messages(ticket: dict, room: int = MAX_TEXT) -> list[Message]:
+    """A Help Scout conversation's threads as messages, oldest first: the customer's threads (and chat turns)
+    as the customer's, replies as the agent's; notes, drafts and events (line items, forwards) left out.
+
+    Help Scout lists threads newest first. The newest are kept when the conversation is longer than the API
+    takes (``MAX_MESSAGES`` turns, ``room`` characters)."""
     threads = ticket.get("threads")
-    if isinstance(threads, list) and threads and isinstance(threads[-1], dict):
-        # Help Scout lists threads newest first: the customer's first message is the last one.
-        first = threads[-1]
-        return _text(first.get("body") or first.get("text") or "")
-    return _text(ticket.get("preview") or "")
+    if not isinstance(threads, list):
+        threads = []
+    newest_first: list[Message] = []
+    for thread in threads[: MAX_MESSAGES * 2]:
+        role = _thread_role(thread)
+        text = _text(thread.get("body") or thread.get("text")) if role else ""
+        if len(text) > room or len(newest_first) == MAX_MESSAGES:
+            break
+        if role is None or not text:
+            continue
+        newest_first.append(Message(role, text))
+        room -= len(text)
+    return newest_first[::-1]
+
+
+# Help Scout's thread types: "customer" (an e-mail from the customer), "message" (an agent's reply), "chat" (a
+# turn of either side: its createdBy says whose). The rest ("note", "lineitem" for events, "phone" for an
+# agent's log of a call, "forwardparent", "forwardchild") are not turns of the conversation.
+_THREAD_ROLES = {"customer": CUSTOMER, "message": AGENT}
+
+
+def _thread_role(thread) -> str | None:
+    """Whose turn a thread is (None: not a turn, or not published: a draft, or a reply under review)."""
+    if not isinstance(thread, dict) or thread.get("state") not in (None, "published"):
+        return None
+    kind = thread.get("type")
+    if kind == "chat":
+        author = thread.get("createdBy")
+        return AGENT if isinstance(author, dict) and author.get("type") == "user" else CUSTOMER
+    return _THREAD_ROLES.get(kind) if isinstance(kind, str) else None
 
 
 def _customer_email(customer: dict) -> str | None:
@@ -112,10 +157,12 @@ def webhook():
     else:
         _check_signature("X-KB-Signature", webhook_signature, "WEBHOOK_SECRET")
     body = json_body()
-    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else body
+    ticket = body["ticket"] if isinstance(body.get("ticket"), dict) else body
     from kb.web.api.agent import read_ticket
 
     fields = read_ticket(_normalized(ticket))
+    if fields["messages"]:  # checked as the API checks them; then made plain text, as `body` is
+        fields["messages"] = [Message(m.role, _text(m.text, MAX_TEXT)) for m in fields["messages"]]
     suggestions, shown = inbox.suggest_for_customer(**fields)
     return jsonify(
         {
@@ -127,7 +174,8 @@ def webhook():
 
 
 def _normalized(ticket: dict) -> dict:
-    """Accept the names other helpdesks use: ``description``/``text``/``message`` for body, ``email``."""
+    """Accept the names other helpdesks use: ``description``/``text``/``message`` for body, ``email``.
+    (``messages``, the conversation, is read as the API reads it.)"""
     data = dict(ticket)
     for alias in ("description", "text", "message"):
         if data.get("body") is None and isinstance(data.get(alias), str):

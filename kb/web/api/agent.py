@@ -7,7 +7,17 @@ from flask import Blueprint, jsonify, request
 from kb import auth
 from kb.desk import inbox, tickets
 from kb.errors import APIError
-from kb.web.api.inputs import MAX_TEXT, check_limit, check_url, field, int_arg, json_body
+from kb.web.api.inputs import (
+    check_length,
+    check_limit,
+    check_url,
+    field,
+    has_text,
+    int_arg,
+    json_body,
+    read_messages,
+    with_opening,
+)
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
 
@@ -27,28 +37,31 @@ def suggest():
 
 
 def read_ticket(body: dict) -> dict:
-    """The fields of a ticket from another inbox, checked: subject, body, customer_email, url, shown, limit."""
+    """The fields of a ticket from another inbox, checked: subject, body and/or messages (the conversation),
+    customer_email, url, shown, limit. With messages, the subject and body are the conversation's opening turn."""
     subject = field(body, "subject", str, default="")
     text = field(body, "body", str, default="")
+    messages = read_messages(body)
     email = field(body, "customer_email", str, default=None)
     url = field(body, "url", str, default=None)
     shown = field(body, "shown", list, default=[])
     limit = field(body, "limit", int, default=None)
-    if len(subject) + len(text) > MAX_TEXT:
-        raise APIError(
-            f"`subject` and `body` are too long (at most {MAX_TEXT} characters together)",
-            status=413,
-            code="text_too_long",
-        )
+    written = sum(len(m.text) for m in messages or ())
+    check_length(len(subject) + len(text) + written, "`subject`, `body` and `messages` together are")
     url = check_url(url)
     if email is not None and len(email) > 320:
         raise APIError("`customer_email` is too long (at most 320 characters)", code="invalid_field")
     if len(shown) > 50 or not all(isinstance(s, str) and len(s) <= 200 for s in shown):
         raise APIError("`shown` must be a list of at most 50 article slugs", code="invalid_field")
     check_limit(limit)
-    if not (subject.strip() or text.strip() or url):
-        raise APIError("give the ticket's `subject` or `body` (or the `url` it came from)", code="missing_field")
-    return {"subject": subject, "body": text, "email": email, "url": url, "shown": shown, "limit": limit}
+    if not (subject.strip() or text.strip() or has_text(messages) or url):
+        raise APIError(
+            "give the ticket's `subject`, `body` or `messages` (or the `url` it came from)", code="missing_field"
+        )
+    ticket = {"email": email, "url": url, "shown": shown, "limit": limit}
+    if messages:
+        return {**ticket, "subject": "", "body": "", "messages": with_opening(subject, text, messages)}
+    return {**ticket, "subject": subject, "body": text, "messages": None}
 
 
 @bp.get("/tickets")

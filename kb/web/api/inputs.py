@@ -6,6 +6,8 @@ request always gets the same 4xx JSON error (see :class:`kb.errors.APIError`) sa
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, request
 
 from kb.config import setting
@@ -14,9 +16,11 @@ from kb.query.suggest import MAX_URL, customer_url
 from kb.web.requests import parse_json
 from search.fulltext import MAX_QUERY_CHARS
 from suggest.engine import MAX_TEXT
+from suggest.reading import CUSTOMER, ROLES, Message
 
 MAX_SUGGEST_LIMIT = int(setting("SUGGEST_LIMIT").high or 0)
-__all__ = ["MAX_QUERY_CHARS", "MAX_SUGGEST_LIMIT", "MAX_TEXT", "MAX_URL"]
+MAX_MESSAGES = 100  # the turns of one conversation a request may send (the engine reads the latest 50)
+__all__ = ["MAX_MESSAGES", "MAX_QUERY_CHARS", "MAX_SUGGEST_LIMIT", "MAX_TEXT", "MAX_URL", "ROLES"]
 
 
 def check_body_size(read: bytes | None = None) -> None:
@@ -105,10 +109,54 @@ def query_arg(name: str = "q") -> str:
 
 
 def check_text(text: str, what: str = "`text`") -> None:
-    if len(text) > MAX_TEXT:
+    check_length(len(text), f"{what} is")
+
+
+def check_length(chars: int, what: str) -> None:
+    """413 when ``chars`` characters of what a customer wrote are more than the engine reads (``MAX_TEXT``)."""
+    if chars > MAX_TEXT:
+        raise APIError(f"{what} too long ({chars} characters; at most {MAX_TEXT})", status=413, code="text_too_long")
+
+
+def read_messages(body: dict) -> list[Message] | None:
+    """``body["messages"]``, a conversation oldest turn first, checked; None when it is absent.
+
+    Each message is ``{"role": "customer" | "agent", "text": "..."}``; there are at most ``MAX_MESSAGES`` and
+    their texts together are at most ``MAX_TEXT`` characters (413 past that, as for ``text``). Each error names
+    the message it is about (``messages[3].role``)."""
+    raw = field(body, "messages", list)
+    if raw is None:
+        return None
+    if len(raw) > MAX_MESSAGES:
+        raise APIError(f"`messages` must be at most {MAX_MESSAGES} messages, got {len(raw)}", code="invalid_field")
+    messages = [_message(item, f"messages[{i}]") for i, item in enumerate(raw)]
+    check_length(sum(len(m.text) for m in messages), "`messages` are")
+    return messages
+
+
+def with_opening(subject: str, body: str, messages: list[Message]) -> list[Message]:
+    """``messages`` after a ticket's ``subject`` and ``body``, when it has them, as the customer's opening turn:
+    the engine reads a conversation from its turns alone."""
+    opening = "\n".join(part for part in (subject.strip(), body.strip()) if part)
+    return [Message(CUSTOMER, opening), *messages] if opening else list(messages)
+
+
+def has_text(messages: list[Message] | None) -> bool:
+    return any(m.text.strip() for m in messages or ())
+
+
+def _message(item, name: str) -> Message:
+    if not isinstance(item, dict):
         raise APIError(
-            f"{what} is too long ({len(text)} characters; at most {MAX_TEXT})", status=413, code="text_too_long"
+            f"`{name}` must be an object with a `role` and a `text`, got {json_type(item)}", code="invalid_field"
         )
+    role, text = item.get("role"), item.get("text")
+    if role not in ROLES:
+        allowed = " or ".join(f'"{r}"' for r in ROLES)
+        raise APIError(f"`{name}.role` must be {allowed}, got {_shown(role)}", code="invalid_field")
+    if not isinstance(text, str):
+        raise APIError(f"`{name}.text` must be a string, got {_shown(text)}", code="invalid_field")
+    return Message(role, text)
 
 
 def check_url(url: str | None) -> str | None:
@@ -124,3 +172,10 @@ def check_url(url: str | None) -> str | None:
 def check_limit(limit: int | None) -> None:
     if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
         raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
+
+
+def _shown(value) -> str:
+    """A wrong value as an error message quotes it: a string as JSON (its start), anything else by its type."""
+    if value is None:
+        return "nothing"
+    return json.dumps(value[:40], ensure_ascii=False) if isinstance(value, str) else json_type(value)

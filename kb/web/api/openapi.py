@@ -15,7 +15,7 @@ ERROR = {
     "description": "The request was refused; the message says why.",
     "content": {"application/json": {"schema": ref("Error")}},
 }
-AGENT_ONLY = [{"agentToken": []}]
+AGENT_ONLY: list[dict] = [{"agentToken": []}]
 
 
 def document(server_url: str) -> dict:
@@ -39,12 +39,19 @@ def document(server_url: str) -> dict:
             "/api/v1/agent/suggest": {"post": _agent_suggest()},
             "/api/v1/agent/tickets": {"get": _agent_tickets()},
             "/api/v1/agent/tickets/{ticket_id}": {"get": _agent_ticket()},
+            "/integrations/webhook": {"post": _webhook()},
         },
         "components": {
             "schemas": schemas(),
             "securitySchemes": {
                 "agentToken": {"type": "http", "scheme": "bearer"},
                 "adminToken": {"type": "http", "scheme": "bearer"},
+                "webhookSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-KB-Signature",
+                    "description": "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with KB_WEBHOOK_SECRET",
+                },
             },
         },
     }
@@ -190,6 +197,44 @@ def _agent_suggest() -> dict:
         "responses": {
             "200": _json("Suggestions, leaving out what the customer was already shown", "AgentSuggestResponse"),
             **errors(400, 401, 413, 415, 429),
+        },
+    }
+
+
+def _webhook() -> dict:
+    ticket = {
+        "allOf": [
+            ref("AgentSuggestRequest"),
+            {
+                "type": "object",
+                "properties": {
+                    "id": {"type": ["string", "integer"], "description": "The helpdesk's own id, answered back"},
+                    "description": {"type": "string", "description": "Read as `body` (so are `text` and `message`)"},
+                    "email": {"type": "string", "description": "Read as `customer_email`"},
+                },
+            },
+        ],
+        "description": "`body` (and `messages` texts) may be HTML: they are read as plain text.",
+    }
+    request = {"anyOf": [{"type": "object", "required": ["ticket"], "properties": {"ticket": ticket}}, ticket]}
+    answer = {
+        "allOf": [
+            ref("AgentSuggestResponse"),
+            {
+                "type": "object",
+                "required": ["ticket_id"],
+                "properties": {"ticket_id": {"type": ["string", "integer", "null"]}},
+            },
+        ]
+    }
+    return {
+        "summary": "Suggested articles for a ticket from any helpdesk, sent as it arrives (nothing is stored)",
+        "operationId": "webhook",
+        "security": [*AGENT_ONLY, {"webhookSignature": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
+        "responses": {
+            "200": {"description": "Suggestions for the ticket", "content": {"application/json": {"schema": answer}}},
+            **errors(400, 401, 403, 413, 415, 429),
         },
     }
 

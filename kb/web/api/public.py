@@ -16,11 +16,14 @@ from kb.web.api.inputs import (
     check_text,
     check_url,
     field,
+    has_text,
     int_arg,
     json_body,
     query_arg,
+    read_messages,
 )
 from search import hybrid
+from suggest.reading import Message
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 50
@@ -36,7 +39,9 @@ def search():
     category = request.args.get("category") or None
     result = run_search(query, mode=mode, limit=limit, category=category)
     if request.args.get("record") != "0":  # search-as-you-type asks for each keystroke, and reports the final one
-        events.record("search", surface="api", query=query, results=result.total, mode=result.mode)
+        events.record(
+            "search", surface="api", query=query, results=result.total, mode=result.mode, confident=result.confident
+        )
     return jsonify(result.to_dict())
 
 
@@ -62,10 +67,13 @@ def openapi():
 def suggest_post():
     body = json_body()
     text = field(body, "text", str, default="")
+    messages = read_messages(body)
+    if messages is not None and text.strip():
+        raise APIError("give `text` or `messages`, not both", code="conflicting_fields")
     url = field(body, "url", str, default=None)
     field(body, "locale", str, default=None)  # checked, but the help center has one language for now
     limit = field(body, "limit", int, default=None)
-    return suggestions(text, url, limit)
+    return suggestions(text, url, limit, messages)
 
 
 @bp.get("/suggest")
@@ -74,13 +82,16 @@ def suggest_get():
     return suggestions(request.args.get("q", ""), request.args.get("url") or None, limit)
 
 
-def suggestions(text: str, url: str | None, limit: int | None):
+def suggestions(text: str, url: str | None, limit: int | None, messages: list[Message] | None = None):
     check_text(text)
     url = check_url(url)
     check_limit(limit)
-    if not text.strip() and not url:
-        raise APIError("give `text` (what the customer wrote) or `url` (the page they are on)", code="missing_field")
-    found = run_suggest(text, url=url, limit=limit)
+    if not (text.strip() or has_text(messages) or url):
+        raise APIError(
+            "give `text` (what the customer wrote), `messages` (the conversation) or `url` (the page they are on)",
+            code="missing_field",
+        )
+    found = run_suggest(text, messages=messages, url=url, limit=limit)
     return jsonify({"suggestions": [s.to_dict() for s in found]})
 
 
@@ -115,7 +126,7 @@ def create_ticket():
     except TicketInvalid as e:
         message = f"the ticket was not stored: {e}"
         raise APIError(message, code="invalid_ticket", details={"fields": e.problems}) from None
-    source = body.get("source") if body.get("source") in ("beacon", "api") else "api"
+    source = "beacon" if body.get("source") == "beacon" else "api"
     session = field(body, "session", str, default=None)
     try:
         ticket_id = tickets.create(ticket, source, current_app.config)

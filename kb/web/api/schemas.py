@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.desk.inbox import STATUSES
-from kb.web.api.inputs import MAX_TEXT, MAX_URL
+from kb.desk.inbox import MARKS, STATUSES
+from kb.web.api.inputs import MAX_MESSAGES, MAX_TEXT, MAX_URL, ROLES
 from search.hybrid import MODES
 
 NULLABLE_STRING = {"type": ["string", "null"]}
@@ -46,22 +46,32 @@ def _search_schemas() -> dict:
     return {
         "SearchResult": {
             "type": "object",
-            "required": ["slug", "title", "url", "section", "snippet", "score", "category"],
+            "required": ["slug", "title", "url", "section", "snippet", "score", "confident", "category"],
             "properties": {
                 "slug": {"type": "string"},
                 "title": {"type": "string"},
                 "url": {"type": "string", "description": "Includes #anchor when a section matched"},
                 "section": NULLABLE_STRING,
                 "snippet": {"type": "string", "description": "Escaped HTML with <mark> around query words"},
-                "score": {"type": "number"},
+                "score": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "How well the article matches the query; results are sorted by it",
+                },
+                "confident": {
+                    "type": "boolean",
+                    "description": "The score reaches KB_SUGGEST_MIN_SCORE: this result likely answers the query",
+                },
                 "category": {"type": "string"},
             },
         },
         "SearchResponse": {
             "type": "object",
-            "required": ["query", "mode", "total", "did_you_mean", "results"],
+            "required": ["query", "mode", "total", "did_you_mean", "confident", "results"],
             "properties": {
                 "query": {"type": "string"},
+                "confident": {"type": "boolean", "description": "Whether any result is confident"},
                 "mode": {"type": "string", "enum": list(MODES)},
                 "total": {"type": "integer"},
                 "did_you_mean": NULLABLE_STRING,
@@ -84,12 +94,30 @@ def _search_schemas() -> dict:
     }
 
 
+def messages_schema() -> dict:
+    """``messages``: a conversation, as the suggest requests and the webhook take it."""
+    return {
+        "type": "array",
+        "maxItems": MAX_MESSAGES,
+        "items": ref("Message"),
+        "description": "The conversation, oldest first. The customer's latest turn is the question; earlier "
+        f"turns (the agent's too) are its context. At most {MAX_TEXT} characters of text in all.",
+    }
+
+
 def _suggest_schemas() -> dict:
     return {
+        "Message": {
+            "type": "object",
+            "required": ["role", "text"],
+            "properties": {"role": {"type": "string", "enum": list(ROLES)}, "text": {"type": "string"}},
+        },
         "SuggestRequest": {
             "type": "object",
+            "description": "Give `text` or `messages` (not both), and/or `url`.",
             "properties": {
-                "text": {"type": "string", "maxLength": MAX_TEXT},
+                "text": {"type": "string", "maxLength": MAX_TEXT, "description": "What the customer wrote"},
+                "messages": messages_schema(),
                 "url": {"type": "string", "maxLength": MAX_URL},
                 "locale": {"type": "string"},
                 "limit": {"type": "integer", "minimum": 1, "maximum": 20},
@@ -97,7 +125,7 @@ def _suggest_schemas() -> dict:
         },
         "Suggestion": {
             "type": "object",
-            "required": ["slug", "title", "url", "snippet", "score", "reasons"],
+            "required": ["slug", "title", "url", "snippet", "score", "confident", "reasons"],
             "properties": {
                 "slug": {"type": "string"},
                 "title": {"type": "string"},
@@ -105,6 +133,10 @@ def _suggest_schemas() -> dict:
                 "section": NULLABLE_STRING,
                 "snippet": {"type": "string"},
                 "score": {"type": "number", "minimum": 0, "maximum": 1},
+                "confident": {
+                    "type": "boolean",
+                    "description": "The engine is confident this answers the text (customers are shown only these)",
+                },
                 "reasons": {
                     "type": "array",
                     "items": {"type": "string", "enum": ["semantic", "keywords", "page rule", "feedback"]},
@@ -171,9 +203,11 @@ def _agent_schemas() -> dict:
     return {
         "AgentSuggestRequest": {
             "type": "object",
+            "description": f"Give `subject`, `body` and/or `messages` (at most {MAX_TEXT} characters together).",
             "properties": {
                 "subject": {"type": "string"},
-                "body": {"type": "string", "description": f"subject and body: at most {MAX_TEXT} characters together"},
+                "body": {"type": "string"},
+                "messages": messages_schema(),
                 "customer_email": {"type": "string", "maxLength": 320},
                 "url": {"type": "string", "maxLength": MAX_URL},
                 "shown": {**SLUGS, "maxItems": 50, "description": "Slugs the customer has already seen"},
@@ -189,6 +223,12 @@ def _agent_schemas() -> dict:
                     "properties": {
                         "excerpt": {"type": "string", "description": "Plain text, ready to paste into a reply"},
                         "internal": {"type": "boolean", "description": "Only for agents: do not send to customers"},
+                        "marks": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": list(MARKS)},
+                            "description": "What this customer did with it before: shown it, opened it, found it "
+                            "helpful",
+                        },
                     },
                 },
             ]
@@ -245,6 +285,11 @@ def _stats_schema() -> dict:
             "unique_visitors": COUNT,
             "top_searches": OBJECTS,
             "no_result_searches": {"type": "array", "items": QUERY_COUNT},
+            "unconfident_searches": {
+                "type": "array",
+                "items": QUERY_COUNT,
+                "description": "Searches that found results, none of them confident",
+            },
             "content_gaps": {"type": "array", "items": _content_gap()},
             "article_views": COUNT,
             "articles": {"type": "array", "items": _article_figures()},
@@ -267,7 +312,13 @@ def _content_gap() -> dict:
     return {
         "type": "object",
         "required": ["label", "count", "queries"],
-        "properties": {"label": {"type": "string"}, "count": COUNT, "queries": {"type": "array", "items": QUERY_COUNT}},
+        "properties": {
+            "label": {"type": "string"},
+            "count": COUNT,
+            "no_results": COUNT,
+            "no_confident_result": COUNT,
+            "queries": {"type": "array", "items": QUERY_COUNT},
+        },
     }
 
 

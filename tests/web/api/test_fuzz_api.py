@@ -42,6 +42,7 @@ LABELS = [
     "POST /api/v1/agent/suggest",
     "GET /api/v1/agent/tickets",
     "GET /api/v1/agent/tickets/{ticket_id}",
+    "POST /integrations/webhook",
 ]
 
 

@@ -46,10 +46,10 @@ def test_hostile_queries_never_fail(client, query, mode):
 
 def test_api_shape(client):
     payload = client.get("/api/v1/search?q=recovery+codes&limit=3").get_json()
-    assert set(payload) == {"query", "mode", "total", "did_you_mean", "results"}
+    assert set(payload) == {"query", "mode", "total", "did_you_mean", "confident", "results"}
     assert payload["mode"] == "hybrid"
     first = payload["results"][0]
-    assert set(first) == {"slug", "title", "url", "section", "snippet", "score", "category"}
+    assert set(first) == {"slug", "title", "url", "section", "snippet", "score", "confident", "category"}
     assert first["url"] == "/articles/two-factor-authentication#recovery-codes"
     assert first["section"] == "Recovery codes"
     assert "<mark>" in first["snippet"]
