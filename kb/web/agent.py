@@ -67,11 +67,14 @@ def ticket(ticket_id: int):
     )
     if suggestions and _first_look(ticket_id):
         events.record("suggestion_shown", surface="agent", articles=[s.slug for s in suggestions], ticket_id=ticket_id)
+    suggested = {s.slug for s in suggestions}
     return render_template(
         "agent/ticket.html",
         ticket=found,
-        shown=[_article_link(site, slug) for slug in shown],
+        shown=shown,
+        shown_elsewhere=[_article_link(site, slug) for slug in shown if slug not in suggested],
         suggestions=suggestions,
+        marks=inbox.MARKS,
         resolved=_article_link(site, found["resolved_article"]) if found["resolved_article"] else None,
         statuses=inbox.STATUSES,
         base=base_url(),

@@ -119,14 +119,17 @@ def test_ticket_list_pages(agent):
 
 
 def test_ticket_page_shows_message_what_was_shown_and_suggestions(agent):
-    ticket_id = submit(agent, message="Where can I download my <b>invoice</b>?", shown=["reset-password"])
+    shown = ["invoices", "unicode-guide"]
+    ticket_id = submit(agent, message="Where can I download my <b>invoice</b>?", shown=shown)
     page = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert "Where can I download my &lt;b&gt;invoice&lt;/b&gt;?" in page  # the customer's text, escaped
-    shown = page.split("data-shown-list", 1)[1].split("</ul>", 1)[0]
-    assert "/articles/reset-password" in shown
+    assert "2 articles were suggested to them before they wrote." in page
+    elsewhere = page.split("data-shown-list", 1)[1].split("</ul>", 1)[0]  # shown, and not among the suggestions
+    assert "/articles/unicode-guide" in elsewhere and "/articles/invoices" not in elsewhere
     suggested = page.split("suggested-heading", 1)[1]
-    assert 'data-suggestion="invoices"' in suggested
-    assert 'data-suggestion="reset-password"' not in suggested  # already shown: not suggested again
+    first = suggested.split('<li class="suggestion', 2)[1]
+    assert 'data-suggestion="invoices"' in first  # already shown, and still the best answer: first, and marked
+    assert 'data-marks="shown"' in first and ">Shown to the customer</span>" in first
     assert "Why: " in suggested and 'data-copy="http://localhost/articles/invoices' in suggested
 
 
