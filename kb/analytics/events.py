@@ -285,7 +285,8 @@ def count(type_: str, **where) -> int:
         return conn.execute(query).scalar_one()
 
 
-# Events reported by browsers (the beacon, search-as-you-type, the contact form, agent copy buttons)
+# Events reported by browsers (the beacon, search-as-you-type, the contact form, agent copy buttons). A search
+# event may say whether any result it showed was ``confident``: one that says so and found none is a content gap.
 
 CLIENT_TYPES = ("search", "search_click", "suggestion_shown", "suggestion_clicked")
 MAX_CLIENT_EVENTS = 20
@@ -323,15 +324,24 @@ def _client_event(index: int, item) -> dict:
         event[name] = value
     articles = item.get("articles")
     if articles is not None:
-        if (
-            not isinstance(articles, list)
-            or len(articles) > 50
-            or not all(isinstance(a, str) and len(a) <= 200 for a in articles)
-        ):
-            raise EventInvalid(f"{where}.articles must be a list of at most 50 article slugs")
-        event["articles"] = articles
+        event["articles"] = _articles(where, articles)
+    confident = item.get("confident")
+    if confident is not None:
+        if not isinstance(confident, bool) or type_ != "search":
+            raise EventInvalid(f"{where}.confident must be true or false, and only on a search event")
+        event["confident"] = confident  # whether any result shown was confident: see kb.analytics.gaps
     if type_ in ("search_click", "suggestion_clicked") and not event["article"]:
         raise EventInvalid(f"{where}.article is required for a {type_} event")
     if type_ == "search" and not event["query"]:
         raise EventInvalid(f"{where}.query is required for a search event")
     return event
+
+
+def _articles(where: str, articles) -> list[str]:
+    if (
+        not isinstance(articles, list)
+        or len(articles) > 50
+        or not all(isinstance(a, str) and len(a) <= 200 for a in articles)
+    ):
+        raise EventInvalid(f"{where}.articles must be a list of at most 50 article slugs")
+    return articles

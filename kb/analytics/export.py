@@ -35,8 +35,19 @@ def tables(stats: Stats) -> dict[str, tuple[list[str], list[list]]]:
             [[s["query"], s["count"], s["no_results"], s["clicks"]] for s in stats.top_searches],
         ),
         "content-gaps": (
-            ["group", "group_searches", "query", "searches"],
-            [[g["label"], g["count"], q["query"], q["count"]] for g in stats.content_gaps for q in g["queries"]],
+            ["group", "group_searches", "query", "searches", "no_results", "no_confident_result"],
+            [
+                [
+                    g["label"],
+                    g["count"],
+                    q["query"],
+                    q["count"],
+                    q.get("no_results", 0),
+                    q.get("no_confident_result", 0),
+                ]
+                for g in stats.content_gaps
+                for q in g["queries"]
+            ],
         ),
         "articles": (
             ["slug", "title", "views", "helpful", "not_helpful", "helpful_rate", "reasons", "flagged"],

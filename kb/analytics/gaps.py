@@ -1,9 +1,15 @@
 """Content gaps: failed searches grouped by meaning (by the embedding model when it is there, by shared words
-when it is not), so that the dashboard lists each missing article once, not each way of asking for it."""
+when it is not), so that the dashboard lists each missing article once, not each way of asking for it.
+
+A search failed when it found nothing, or when it found articles but none that kb is confident answers it
+(search scores are absolute, so weak matches are almost always there). Searches recorded before kb noted
+confidence count only when they found nothing.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 import numpy as np
 
@@ -20,8 +26,23 @@ _STOP = frozenset(
 )
 
 
+def gap_queries(no_results: list[dict], unconfident: list[dict]) -> list[dict]:
+    """The failed searches, most often first, from ``[{"query", "count"}]`` of searches that found nothing and
+    of searches whose results were none of them confident: each query with how often it was which
+    (``no_results``, ``no_confident_result``) and in all (``count``)."""
+    kinds: dict[str, dict[str, int]] = defaultdict(lambda: {"no_results": 0, "no_confident_result": 0})
+    for item in no_results:
+        kinds[item["query"]]["no_results"] += item["count"]
+    for item in unconfident:
+        kinds[item["query"]]["no_confident_result"] += item["count"]
+    gaps = [{"query": q, "count": sum(k.values()), **k} for q, k in kinds.items()]
+    return sorted(gaps, key=lambda g: (-g["count"], g["query"]))
+
+
 def cluster_queries(items: list[dict], encoder=None) -> list[dict]:
-    """Group ``[{"query", "count"}]`` (most frequent first) so that paraphrases share a group.
+    """Group ``[{"query", "count", ...}]`` (most frequent first) so that paraphrases share a group, labelled
+    by its first query, with every count its queries carry summed (as :func:`gap_queries` gives them: how
+    many found nothing, how many found nothing confident).
 
     Greedy and order-stable: each query joins the first group whose leading query is close enough
     (cosine of the embeddings with a model, shared words without), else starts a new group.
@@ -54,9 +75,15 @@ def cluster_queries(items: list[dict], encoder=None) -> list[dict]:
     groups = [
         {
             "label": items[lead]["query"],
-            "count": sum(items[m]["count"] for m in members[lead]),
+            **_totals([items[m] for m in members[lead]]),
             "queries": [items[m] for m in members[lead]],
         }
         for lead in leaders
     ]
     return sorted(groups, key=lambda g: (-g["count"], g["label"]))
+
+
+def _totals(queries: list[dict]) -> dict[str, int]:
+    """Each count the grouped queries carry (``count``, and ``no_results`` / ``no_confident_result`` when they
+    have them), summed over the group."""
+    return {key: sum(q[key] for q in queries) for key, value in queries[0].items() if isinstance(value, int)}

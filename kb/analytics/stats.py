@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from kb.analytics.gaps import cluster_queries
+from kb.analytics.gaps import cluster_queries, gap_queries
 from kb.db import events
 from kb.errors import PeriodError
 from kb.query.boosts import latest_votes, normalize_query
@@ -72,6 +72,7 @@ class Stats:
     unique_visitors: int = 0
     top_searches: list[dict] = field(default_factory=list)
     no_result_searches: list[dict] = field(default_factory=list)
+    unconfident_searches: list[dict] = field(default_factory=list)  # results, but none of them confident
     content_gaps: list[dict] = field(default_factory=list)
     article_views: int = 0
     articles: list[dict] = field(default_factory=list)
@@ -102,6 +103,7 @@ class Stats:
             "unique_visitors": self.unique_visitors,
             "top_searches": self.top_searches,
             "no_result_searches": self.no_result_searches,
+            "unconfident_searches": self.unconfident_searches,
             "content_gaps": self.content_gaps,
             "article_views": self.article_views,
             "articles": self.articles,
@@ -113,7 +115,7 @@ class Stats:
 
 
 def compute(engine: sa.Engine, period: Period, *, titles: dict[str, str] | None = None, encoder=None) -> Stats:
-    """Every figure for ``period``. ``titles`` names articles; ``encoder`` groups failed searches by meaning."""
+    """Every figure for ``period``. ``titles`` names articles; ``encoder`` groups content gaps by meaning."""
     titles = titles or {}
     stats = Stats(period)
     in_period = sa.and_(events.c.created_at >= period.since, events.c.created_at < period.until)
@@ -123,7 +125,9 @@ def compute(engine: sa.Engine, period: Period, *, titles: dict[str, str] | None 
         _positions(conn, in_period, stats)
         _suggestions(conn, in_period, stats)
         _deflection(conn, in_period, stats)
-    stats.content_gaps = cluster_queries(stats.no_result_searches[:MAX_GAP_QUERIES], encoder)
+    stats.content_gaps = cluster_queries(
+        gap_queries(stats.no_result_searches, stats.unconfident_searches)[:MAX_GAP_QUERIES], encoder
+    )
     return stats
 
 
@@ -144,32 +148,62 @@ def _searches(conn, in_period, stats: Stats) -> None:
     ).all()
     stats.unique_visitors = len({(created_at.date(), visitor) for created_at, visitor in visitors})
 
+    merged = _search_counts(conn, is_search)
+    clicked = _clicks_by_query(conn, in_period)
+    ranked = sorted(merged.items(), key=lambda item: (-item[1].searches, item[0]))
+    stats.top_searches = [
+        {"query": q, "count": c.searches, "no_results": c.no_results, "clicks": clicked.get(q, 0)}
+        for q, c in ranked[:TOP]
+    ]
+    stats.no_result_searches = _most_often({q: c.no_results for q, c in merged.items()})
+    stats.unconfident_searches = _most_often({q: c.no_confident_result for q, c in merged.items()})
+
+
+@dataclass
+class QueryCounts:
+    """How often one (normalized) query was searched, and how many of those searches were content gaps."""
+
+    searches: int = 0
+    no_results: int = 0
+    no_confident_result: int = 0  # results, none of them confident (events that recorded confidence only)
+
+
+def _search_counts(conn, is_search) -> dict[str, QueryCounts]:
     query = sa.func.lower(events.c.query)
+    # False, not missing: a search recorded before kb noted confidence is a gap only when it found nothing
+    unconfident = sa.and_(events.c.results > 0, events.c.data["confident"].as_boolean().is_(False))
     rows = conn.execute(
         sa.select(
             query,
             sa.func.count(),
             sa.func.sum(sa.case((events.c.results == 0, 1), else_=0)),
+            sa.func.sum(sa.case((unconfident, 1), else_=0)),
         )
         .where(is_search, events.c.query.is_not(None))
         .group_by(query)
     ).all()
-    merged: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for text, n, empty in rows:
-        key = normalize_query(text)
-        merged[key][0] += n
-        merged[key][1] += empty or 0
+    merged: dict[str, QueryCounts] = defaultdict(QueryCounts)
+    for text, n, empty, weak in rows:
+        counts = merged[normalize_query(text)]
+        counts.searches += n
+        counts.no_results += empty or 0
+        counts.no_confident_result += weak or 0
+    return merged
+
+
+def _clicks_by_query(conn, in_period) -> Counter:
     clicks = _count_by(conn, sa.func.lower(events.c.query), sa.and_(in_period, events.c.type == "search_click"))
-    clicked = Counter()
+    clicked: Counter = Counter()
     for text, n in clicks.items():
         if text:
             clicked[normalize_query(text)] += n
-    ranked = sorted(merged.items(), key=lambda item: (-item[1][0], item[0]))
-    stats.top_searches = [
-        {"query": q, "count": n, "no_results": empty, "clicks": clicked.get(q, 0)} for q, (n, empty) in ranked[:TOP]
-    ]
-    failed = sorted(((q, empty) for q, (_, empty) in merged.items() if empty), key=lambda item: (-item[1], item[0]))
-    stats.no_result_searches = [{"query": q, "count": n} for q, n in failed]
+    return clicked
+
+
+def _most_often(counts: dict[str, int]) -> list[dict]:
+    """``[{"query", "count"}]`` for the queries counted at least once, most often first."""
+    ranked = sorted(((q, n) for q, n in counts.items() if n), key=lambda item: (-item[1], item[0]))
+    return [{"query": q, "count": n} for q, n in ranked]
 
 
 def _articles(conn, in_period, stats: Stats, titles: dict[str, str]) -> None:

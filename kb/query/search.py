@@ -1,5 +1,5 @@
-"""Search as the web pages, the JSON API and the CLI present it: ranked articles with section links and
-highlighted, escaped snippets."""
+"""Search as the web pages, the JSON API and the CLI present it: ranked articles with section links,
+highlighted, escaped snippets, and whether kb is confident that each one answers the query."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from search import hybrid, snippets
 MAX_RESULTS = 50
 
 
+def is_confident(score: float) -> bool:
+    """Whether a search result or a suggestion scoring ``score`` (0..1) clearly answers what was asked: one
+    threshold, ``SUGGEST_MIN_SCORE``, for both, so that search and suggestions never disagree about it."""
+    return score >= current_app.config["SUGGEST_MIN_SCORE"]
+
+
 @dataclass
 class Result:
     slug: str
@@ -22,6 +28,7 @@ class Result:
     section: str | None  # heading of the best section; None when the article as a whole matched
     snippet: str  # HTML: escaped text with <mark> around query words
     score: float
+    confident: bool  # the score reaches the threshold (is_confident)
     category: str
     status: str
     sources: list[str]
@@ -34,6 +41,7 @@ class Result:
             "section": self.section,
             "snippet": self.snippet,
             "score": round(self.score, 6),
+            "confident": self.confident,
             "category": self.category,
         }
 
@@ -50,6 +58,11 @@ class Search:
     def total(self) -> int:
         return len(self.results)
 
+    @property
+    def confident(self) -> bool:
+        """Some result clearly answers the query; when none does, the best ones are only possibly related."""
+        return any(r.confident for r in self.results)
+
     def to_dict(self) -> dict:
         """The shape of ``GET /api/v1/search`` (and ``kb search --json``)."""
         return {
@@ -57,6 +70,7 @@ class Search:
             "mode": self.mode,
             "total": self.total,
             "did_you_mean": self.did_you_mean,
+            "confident": self.confident,
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -128,4 +142,10 @@ def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
     if page is None:
         return None
     where = place(page, hit.anchor)
-    return Result(**shown_as(page, where, terms), score=hit.score, status=page.status, sources=hit.sources)
+    return Result(
+        **shown_as(page, where, terms),
+        score=hit.score,
+        confident=is_confident(hit.score),
+        status=page.status,
+        sources=hit.sources,
+    )

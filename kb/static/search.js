@@ -12,7 +12,7 @@
     var timer = null;
     var controller = null;
     var active = -1;
-    var shown = null; // the list on screen: {query, slugs, sent: its search was reported, settled: read for 1 s}
+    var shown = null; // the list on screen: {query, slugs, confident, sent: its search was reported, settled: read for 1 s}
     var settle = null;
 
     // A query the customer paused on and then left without opening anything still counts as a search:
@@ -20,7 +20,7 @@
     function abandon() {
       if (!shown || shown.sent || !shown.settled) return;
       shown.sent = true;
-      kbSend([{ type: "search", surface: "help_center", query: shown.query.slice(0, 1000), results: shown.slugs.length }]);
+      kbSend([searchEvent(shown)]);
     }
 
     function close() {
@@ -41,9 +41,14 @@
       input.setAttribute("aria-activedescendant", items[active].id);
     }
 
-    function render(results, q) {
+    // What the dashboard counts: a search whose results were none of them confident is a content gap too.
+    function searchEvent(seen) {
+      return { type: "search", surface: "help_center", query: seen.query.slice(0, 1000), results: seen.slugs.length, confident: seen.confident };
+    }
+
+    function render(results, q, confident) {
       list.innerHTML = "";
-      var current = shown = { query: q, slugs: results.map(function (r) { return r.slug; }) };
+      var current = shown = { query: q, slugs: results.map(function (r) { return r.slug; }), confident: confident };
       clearTimeout(settle);
       settle = setTimeout(function () { current.settled = true; }, 1000);
       results.forEach(function (r, i) {
@@ -79,7 +84,7 @@
           }
           return r.ok ? r.json() : busy ? null : { results: [] };
         })
-        .then(function (data) { if (data) { active = -1; render(data.results || [], q); } })
+        .then(function (data) { if (data) { active = -1; render(data.results || [], q, data.confident === true); } })
         .catch(function () { /* aborted or offline: the form still submits */ });
     }
 
@@ -89,7 +94,7 @@
         if (!shown || !shown.slugs[index]) return;
         var q = shown.query.slice(0, 1000);
         var events = [{ type: "search_click", surface: "help_center", query: q, article: shown.slugs[index], position: index + 1 }];
-        if (!shown.sent) events.unshift({ type: "search", surface: "help_center", query: q, results: shown.slugs.length });
+        if (!shown.sent) events.unshift(searchEvent(shown));
         shown.sent = true;
         kbSend(events);
       } catch (e) { /* analytics never stop the navigation */ }

@@ -109,7 +109,14 @@ def search():
     result = run_search(query, category=category) if query else None
     results = result.results if result else []
     if result is not None and page_number == 1:
-        events.record("search", query=query, results=len(results), mode=result.mode, category=category)
+        events.record(
+            "search",
+            query=query,
+            results=len(results),
+            confident=result.confident,
+            mode=result.mode,
+            category=category,
+        )
     start = (page_number - 1) * PER_PAGE
     return render_template(
         "help/search.html",

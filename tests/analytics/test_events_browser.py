@@ -137,6 +137,7 @@ def test_the_beacon_and_search_as_you_type_report_what_they_showed_and_what_was_
     assert (click["query"], click["article"], click["position"]) == ("password", "reset-password", 1)
     [search] = recorded(app, "search")
     assert (search["surface"], search["query"]) == ("help_center", "password") and search["results"] >= 1
+    assert search["data"]["confident"] is True  # what the dropdown showed, as /api/v1/search said it
 
     # The /search page (whose search the server records): a result opened, with its place in the list.
     help_center.goto("/search?q=invoice+pdf")
@@ -211,6 +212,7 @@ def test_a_type_ahead_search_left_without_a_click_still_counts(open_page, kb, ap
     page.locator("h1").first.click()  # ...and gives up
     [search] = recorded(app, "search")
     assert (search["surface"], search["query"], search["results"]) == ("help_center", NOTHING, 0)
+    assert search["data"]["confident"] is False
     box.click()
     box.press("End")
     box.press_sequentially(" again", delay=10)

@@ -28,8 +28,15 @@ def test_every_figure_on_a_known_event_log(stats_app, visitor):
         {"query": "reset password", "count": 1, "no_results": 0, "clicks": 1},
     ]
     assert stats["no_result_searches"] == [{"query": "xylophone warranty", "count": 2}]
+    assert stats["unconfident_searches"] == []  # the log's searches say nothing about confidence, as old ones
+    gap = {"no_results": 2, "no_confident_result": 0}
     assert stats["content_gaps"] == [
-        {"label": "xylophone warranty", "count": 2, "queries": [{"query": "xylophone warranty", "count": 2}]}
+        {
+            "label": "xylophone warranty",
+            "count": 2,
+            **gap,
+            "queries": [{"query": "xylophone warranty", "count": 2, **gap}],
+        }
     ]
     assert stats["article_views"] == 3
     articles = {a["slug"]: a for a in stats["articles"]}
