@@ -183,7 +183,7 @@ def eval_command(folder: Path, endpoint: str, mode: str, negatives: Path | None,
     if encoder is None and modes != ["fulltext"]:
         click.echo(f"Semantic search unavailable ({holder.error}): evaluating full-text only.", err=True)
         modes = ["fulltext"]
-    results = evaluate(eval_set, modes, encoder)
+    results = evaluate(eval_set, modes, encoder, _document_encoder() if encoder is not None else None)
     if as_json:
         payload = {"set": eval_set.name, "queries": len(eval_set.queries), "docs": len(eval_set.docs), "modes": results}
         click.echo(json.dumps(payload, indent=2))
@@ -192,6 +192,14 @@ def eval_command(folder: Path, endpoint: str, mode: str, negatives: Path | None,
     click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS))
     for name, figures in results.items():
         click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
+
+
+def _document_encoder():
+    """The corpus is embedded as ``kb index`` embeds articles (the original model), queries as the server does
+    (the int8 export when there is one): what ``kb eval`` measures is what customers get."""
+    from kb.index.serving import encoder_holder
+
+    return encoder_holder(current_app, for_documents=True).get()
 
 
 def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: bool) -> None:
@@ -203,7 +211,7 @@ def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: boo
     encoder = holder.get()
     if encoder is None:
         click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
-    result = evaluate_suggestions(eval_set, encoder, negatives, modes)
+    result = evaluate_suggestions(eval_set, encoder, negatives, modes, _document_encoder() if encoder else None)
     if as_json:
         click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
         return

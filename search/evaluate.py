@@ -62,24 +62,32 @@ class Indexes:
 
 
 @contextlib.contextmanager
-def build_indexes(eval_set: EvalSet, encoder: semantic.Encoder | None) -> Iterator[Indexes]:
-    """Index the corpus as ``kb index`` would (each document one article with one section)."""
+def build_indexes(
+    eval_set: EvalSet, encoder: semantic.Encoder | None, document_encoder: semantic.Encoder | None = None
+) -> Iterator[Indexes]:
+    """Index the corpus as ``kb index`` would (each document one article with one section), embedding it with
+    ``document_encoder`` (the model ``kb index`` uses; default: ``encoder``) when there is an ``encoder``."""
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
         index = fulltext.open_index(Path(tmp) / "fulltext")
         lexical.write(eval_set.docs, Path(tmp) / "lexical", index.schema["body"].analyzer, fulltext.FIELD_BOOSTS)
         semantic_index = None
         if encoder is not None:
-            semantic.write(eval_set.docs, Path(tmp) / "semantic", encoder)
+            semantic.write(eval_set.docs, Path(tmp) / "semantic", document_encoder or encoder)
             semantic_index = semantic.SemanticIndex.load(Path(tmp) / "semantic")
         with index.searcher(weighting=fulltext.weighting()) as searcher:
             yield Indexes(searcher, lexical.LexicalIndex.load(Path(tmp) / "lexical"), semantic_index)
 
 
-def evaluate(eval_set: EvalSet, modes: list[str], encoder: semantic.Encoder | None) -> dict[str, dict[str, float]]:
-    """Metrics per mode; semantic and hybrid need ``encoder``."""
+def evaluate(
+    eval_set: EvalSet,
+    modes: list[str],
+    encoder: semantic.Encoder | None,
+    document_encoder: semantic.Encoder | None = None,
+) -> dict[str, dict[str, float]]:
+    """Metrics per mode; semantic and hybrid need ``encoder`` (queries; ``document_encoder`` embeds the corpus)."""
     needs_model = encoder is not None and any(m != hybrid.FULLTEXT for m in modes)
-    with build_indexes(eval_set, encoder if needs_model else None) as built:
+    with build_indexes(eval_set, encoder if needs_model else None, document_encoder) as built:
         vectors: dict[str, np.ndarray] = {}
         if needs_model and encoder is not None:
             ids = list(eval_set.queries)

@@ -24,16 +24,18 @@ def evaluate_suggestions(
     encoder: Encoder | None,
     negatives: Sequence[str] = (),
     modes: Sequence[str] = (hybrid.HYBRID,),
+    document_encoder: Encoder | None = None,
 ) -> dict[str, Any]:
     """``{"modes": {mode: metrics + median_ms}, "model_ms": ..., "thresholds": [...]}`` (thresholds of hybrid).
 
     ``negatives`` are questions this corpus cannot answer (for example another set's questions): the share
     of them that would still get a suggestion at each threshold is its false-suggestion rate. ``model_ms``
     and ``model_whole_ms`` are the model's own cost, what a suggestion is measured against (see _model_ms).
+    ``document_encoder`` embeds the corpus, as ``kb index`` would (default: ``encoder``).
     """
     encoder = getattr(encoder, "encoder", encoder)  # past a query cache: each mode pays for its own embeddings
     results: dict[str, Any] = {"modes": {}}
-    with build_indexes(eval_set, encoder) as built:
+    with build_indexes(eval_set, encoder, document_encoder) as built:
         for mode in modes:
             if mode != hybrid.FULLTEXT and encoder is None:
                 continue

@@ -105,7 +105,21 @@ def test_eval_reports_each_mode(runner):
 def test_eval_suggest_reports_thresholds(runner):
     result = runner.invoke(args=["eval", str(EVALSET), "--mode", "suggest", "--negatives", str(EVALSET)])
     assert result.exit_code == 0, result.output
-    assert "min_score" in result.output and "coverage" in result.output
+    assert "min_score" in result.output and "coverage" in result.output and "kept" in result.output
+
+
+def test_eval_suggest_endpoint_times_each_mode_against_the_model(runner):
+    result = runner.invoke(args=["eval", str(EVALSET), "--endpoint", "suggest", "--negatives", str(EVALSET), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert set(payload["modes"]) == {"fulltext", "semantic", "hybrid"}
+    for figures in payload["modes"].values():
+        assert set(figures) == {"ndcg@10", "recall@5", "mrr@10", "median_ms"} and figures["median_ms"] >= 0
+    assert payload["model_ms"] >= 0 and payload["model_whole_ms"] >= 0
+    every_threshold = payload["thresholds"]
+    assert [row["min_score"] for row in every_threshold] == sorted(row["min_score"] for row in every_threshold)
+    assert every_threshold[0]["false_suggestions"] == 1.0  # at 0 every question of another set gets one
+    assert all(0 <= row["kept"] <= 1 for row in every_threshold)
 
 
 def test_eval_refuses_a_folder_without_the_files(runner, tmp_path):
