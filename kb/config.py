@@ -84,7 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic.", choices=hybrid.MODES),
     Setting("SUGGEST_LIMIT", 5, "Default number of suggested articles (1-20).", low=1, high=20),
     Setting(
-        "SUGGEST_MIN_SCORE", 0.45, "Confidence threshold under which a suggestion is not shown (0-1).", low=0, high=1
+        "SUGGEST_MIN_SCORE", 0.4, "Confidence threshold under which a suggestion is not shown (0-1).", low=0, high=1
     ),
     Setting(
         "SEARCH_CONCURRENCY",
