@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[semantic]" --group test
 	@touch $(STAMP)
 
-run: setup  ## Build the index of the shipped articles and serve the help center on http://$(HOST):$(PORT)
+# kb serve builds the full-text index when there is none and serves at once; semantic search is built beside it
+run: setup  ## Serve the help center of the shipped articles on http://$(HOST):$(PORT) (indexing them first if needed)
 	$(VENV)/bin/kb db upgrade
-	$(VENV)/bin/kb index
 	$(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
 
 browser-deps:  ## Headless Chromium for the browser tests (Debian's package)

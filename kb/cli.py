@@ -55,26 +55,60 @@ def check_command(articles_dir: Path | None, strict: bool) -> None:
 @_articles_option
 @click.option("--full", is_flag=True, help="Rebuild everything instead of only what changed.")
 @click.option("--allow-errors", is_flag=True, help="Publish even when `kb check` finds errors (skipping bad files).")
+@click.option(
+    "--status-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write progress there as JSON (what `kb serve` reads to report a background build).",
+)
 @with_appcontext
-def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> None:
+def index_command(articles_dir: Path | None, full: bool, allow_errors: bool, status_file: Path | None) -> None:
     """Build the search index (incremental; switched atomically when complete)."""
-    from kb.index.build import build_index
-    from kb.index.serving import encoder_holder, export_after_build
+    from kb.index.background import StatusWriter
+    from kb.index.serving import encoder_holder
 
     config = current_app.config
     upgrade_database(current_app)
+    status = StatusWriter(status_file) if status_file else None
+    if status:
+        status.update("loading the model")
     holder = encoder_holder(current_app, for_documents=True)
     encoder = holder.get()
     if holder.enabled and encoder is None:
         click.echo(f"Warning: {holder.error}; building a full-text-only index.", err=True)
     try:
+        _export_first(config, holder, encoder, status)
+        report = _build(articles_dir or config["ARTICLES_DIR"], config, encoder, full, allow_errors, status)
+    except Exception as e:
+        if status:
+            status.update("failed", error=str(e))
+        raise
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(report.summary())
+    _export_after(config, holder, encoder)
+    if status:
+        status.update("done", seconds=round(report.seconds, 1))
+
+
+def _build(articles_dir, config, encoder, full: bool, allow_errors: bool, status):
+    from kb.index.build import build_index
+
+    def progress(stage: str, count: int) -> None:
+        bar.update(count)
+        if status:
+            status.advance(count)
+
+    if status:
+        status.update("embedding" if encoder is not None else "indexing", done=0, total=_sections_now(config))
+    try:
         with click.progressbar(length=0, label="Embedding sections", file=sys.stderr, hidden=encoder is None) as bar:
-            report = build_index(
-                articles_dir or config["ARTICLES_DIR"],
+            return build_index(
+                articles_dir,
                 config["DATA_DIR"],
                 encoder=encoder,
                 full=full,
-                progress=lambda stage, n: bar.update(n),
+                progress=progress,
                 allow_errors=allow_errors,
             )
     except OSError as e:  # a full disk, a read-only folder: the half-written build is removed
@@ -83,12 +117,38 @@ def index_command(articles_dir: Path | None, full: bool, allow_errors: bool) -> 
             f"could not write the index ({e.strerror or e} at {where}); nothing was switched: "
             "the previous index, if any, keeps serving"
         ) from None
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
-    click.echo(report.summary())
-    message = export_after_build(config, holder, encoder)
+
+
+def _export_first(config, holder, encoder, status) -> None:
+    """With an index already serving, export the int8 query model before switching in one with embeddings, so
+    that no server loads the full model for queries in between (the export is checked on the serving sections)."""
+    from kb.index.layout import current_build_dir, index_root
+    from kb.index.serving import export_after_build
+
+    if current_build_dir(index_root(config["DATA_DIR"])) is None:
+        return  # the first build: the export is checked against it, afterwards
+    if status:
+        status.update("exporting the query model")
+    _echo_export(export_after_build(config, holder, encoder))
+
+
+def _export_after(config, holder, encoder) -> None:
+    from kb.index.serving import export_after_build
+
+    _echo_export(export_after_build(config, holder, encoder))
+
+
+def _echo_export(message: str | None) -> None:
     if message:
         click.echo(message, err=message.startswith("Warning"))
+
+
+def _sections_now(config) -> int | None:
+    """How many sections the serving build has: about how many this build embeds, for its progress."""
+    from kb.index.layout import current_build_dir, index_root, read_manifest
+
+    build_dir = current_build_dir(index_root(config["DATA_DIR"]))
+    return read_manifest(build_dir).get("sections") if build_dir else None
 
 
 @click.command("search")

@@ -15,6 +15,7 @@ import click
 
 from kb import logs
 from kb.errors import ContentError
+from kb.index import background
 from kb.index.build import build_index
 from kb.index.layout import current_build_dir, index_root, schema_problem
 from kb.index.serving import encoder_holder, export_after_build
@@ -26,20 +27,25 @@ OUTBOX_FINISH = 5.0  # seconds a stopping worker gives a delivery under way
 
 
 def ensure_index(app) -> None:
-    """Build the index first when none exists, or when an older kb built it, so that a fresh install or an
-    upgrade serves straight away."""
+    """Serve first, embed after: when no index exists, or an older kb built it, build the full-text index now
+    (seconds) and the semantic one in the background (see kb.index.background), so that a fresh install or an
+    upgrade serves straight away. A full-text-only index that should have embeddings gets them the same way."""
     build_dir = current_build_dir(index_root(app.config["DATA_DIR"]))
     if build_dir is None:
-        click.echo("No index yet: building it now (kb index)...", err=True)
-        rebuild(app)
+        click.echo("No index yet: building the full-text index now (kb index)...", err=True)
+        rebuild(app, encoder=None)
     elif schema_problem(build_dir):
-        click.echo("The index was built by another kb version: building it again now (kb index)...", err=True)
-        rebuild(app)
+        click.echo("The index was built by another kb version: building the full-text index again now...", err=True)
+        rebuild(app, encoder=None)
+    if background.needs_semantic(app.config) and not background.building(app.config["DATA_DIR"]):
+        click.echo("Semantic search is being built in the background; search is full-text until then.", err=True)
+        background.start(app.config)
 
 
-def rebuild(app) -> None:
+def rebuild(app, *, encoder="load") -> None:
+    """Build the index; with the model (and then the int8 query model) unless ``encoder`` is None."""
     holder = encoder_holder(app, for_documents=True)
-    encoder = holder.get()
+    encoder = holder.get() if encoder == "load" else encoder
     report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
     click.echo(report.summary(), err=True)
     message = export_after_build(app.config, holder, encoder)

@@ -68,6 +68,7 @@ class Search:
         return {
             "query": self.query,
             "mode": self.mode,
+            "degraded": self.degraded,
             "total": self.total,
             "did_you_mean": self.did_you_mean,
             "confident": self.confident,

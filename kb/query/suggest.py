@@ -128,6 +128,15 @@ def run_suggest(
         return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
 
 
+def ranking_mode() -> tuple[str, bool]:
+    """(mode, degraded) of the suggestions this process gives now: "fulltext" and degraded while the semantic
+    index is being built or the model cannot be loaded, "fulltext" when semantic search is switched off."""
+    if not current_app.config["SEMANTIC_ENABLED"]:
+        return "fulltext", False
+    semantic_ready = get_build().semantic is not None and get_encoder() is not None
+    return ("hybrid", False) if semantic_ready else ("fulltext", True)
+
+
 def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: bool = False) -> Suggestion:
     page = site.pages[candidate.slug]
     where = place(page, candidate.anchor)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from kb.errors import IndexNotBuiltError
+from kb.index import background
 from kb.index.serving import get_build, semantic_status
 from kb.state import state_of
 
@@ -36,6 +37,9 @@ def _model_check() -> dict:
         semantic_index = get_build().semantic is not None
     except IndexNotBuiltError:
         semantic_index = False
+    under_way = background.building(current_app.config["DATA_DIR"]) if holder.enabled else None
+    if not semantic_index and under_way:  # serving full-text meanwhile: ready
+        return {"ok": True, "state": "building", **_progress(under_way)}
     if not holder.enabled or not semantic_index:
         return {"ok": True, "state": "off"}
     if holder.loaded:
@@ -58,9 +62,14 @@ def _database_check() -> dict:
     return {"ok": True}
 
 
+def _progress(status: dict) -> dict:
+    return {"step": status.get("state"), "done": status.get("done"), "total": status.get("total")}
+
+
 @bp.get("/healthz")
 def healthz():
     body = {"status": "ok", "semantic": semantic_status()}
+    under_way = background.building(current_app.config["DATA_DIR"]) if body["semantic"]["enabled"] else None
     try:
         build = get_build()
         body["index"] = {
@@ -71,5 +80,10 @@ def healthz():
         }
     except IndexNotBuiltError as e:
         body["index"] = {"error": e.message}
-    body["mode"] = "degraded" if body["semantic"]["error"] or not body["index"].get("semantic") else "hybrid"
+    if under_way and not body["index"].get("semantic"):
+        body["semantic"]["building"] = _progress(under_way)
+        body["mode"] = "fulltext"  # on purpose, until the semantic index is switched in
+    else:
+        body["mode"] = "degraded" if body["semantic"]["error"] or not body["index"].get("semantic") else "hybrid"
+    body["degraded"] = body["mode"] != "hybrid"
     return jsonify(body)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.analytics import events
 from kb.errors import APIError, EventInvalid, TicketInvalid
 from kb.query.search import run_search
-from kb.query.suggest import run_suggest
+from kb.query.suggest import ranking_mode, run_suggest
 from kb.web.api.inputs import (
     MAX_SUGGEST_LIMIT,
     beacon_body,
@@ -92,7 +92,8 @@ def suggestions(text: str, url: str | None, limit: int | None, messages: list[Me
             code="missing_field",
         )
     found = run_suggest(text, messages=messages, url=url, limit=limit)
-    return jsonify({"suggestions": [s.to_dict() for s in found]})
+    mode, degraded = ranking_mode()
+    return jsonify({"suggestions": [s.to_dict() for s in found], "mode": mode, "degraded": degraded})
 
 
 @bp.get("/articles/<slug>")

@@ -42,6 +42,13 @@ def _error_schemas() -> dict:
     }
 
 
+DEGRADED = {
+    "type": "boolean",
+    "description": "Full-text only for now although semantic search is on: its index is being built, or the model "
+    "cannot be loaded (see /healthz)",
+}
+
+
 def _search_schemas() -> dict:
     return {
         "SearchResult": {
@@ -68,11 +75,12 @@ def _search_schemas() -> dict:
         },
         "SearchResponse": {
             "type": "object",
-            "required": ["query", "mode", "total", "did_you_mean", "confident", "results"],
+            "required": ["query", "mode", "degraded", "total", "did_you_mean", "confident", "results"],
             "properties": {
                 "query": {"type": "string"},
                 "confident": {"type": "boolean", "description": "Whether any result is confident"},
-                "mode": {"type": "string", "enum": list(MODES)},
+                "mode": {"type": "string", "enum": list(MODES), "description": "The ranking used"},
+                "degraded": DEGRADED,
                 "total": {"type": "integer"},
                 "did_you_mean": NULLABLE_STRING,
                 "results": {"type": "array", "items": ref("SearchResult")},
@@ -146,8 +154,12 @@ def _suggest_schemas() -> dict:
         },
         "SuggestResponse": {
             "type": "object",
-            "required": ["suggestions"],
-            "properties": {"suggestions": {"type": "array", "items": ref("Suggestion")}},
+            "required": ["suggestions", "mode", "degraded"],
+            "properties": {
+                "suggestions": {"type": "array", "items": ref("Suggestion")},
+                "mode": {"type": "string", "enum": ["hybrid", "fulltext"], "description": "The ranking used"},
+                "degraded": DEGRADED,
+            },
         },
     }
 
