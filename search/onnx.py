@@ -1,10 +1,11 @@
-"""Query embeddings without torch: the same all-MiniLM-L6-v2, exported to ONNX and quantized to int8.
+"""Embeddings without torch: the same all-MiniLM-L6-v2, exported to ONNX, in full precision and in int8.
 
 ``kb index`` exports the model once (``export``), checks it against sentence-transformers on the sections
-it indexes (``verify``: every cosine must reach ``MIN_COSINE``), and keeps it in ``DATA_DIR/model``. Serving
-workers then embed queries with onnxruntime and the ``tokenizers`` library: a few milliseconds per query
-and a fraction of torch's memory and start-up. Documents are still embedded by sentence-transformers at
-full precision; only queries go through the int8 model, whose vectors stay within the checked tolerance.
+it indexes (``verify``: every int8 cosine must reach ``MIN_COSINE``), and keeps it in ``DATA_DIR/model``.
+Serving workers then embed queries with the int8 graph, onnxruntime and the ``tokenizers`` library: a few
+milliseconds per query and a fraction of torch's memory and start-up. Later index builds embed documents
+with the fp32 graph on every core, in batches of texts of about the same length: the original model's
+vectors (cosine ``DOCUMENTS_MIN_COSINE`` or more), without loading torch at all.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MIN_COSINE = 0.98
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
-FILE = "model.int8.onnx"
+FILE = "model.int8.onnx"  # for queries: a few milliseconds each, within MIN_COSINE of the original
+DOCUMENTS_FILE = "model.fp32.onnx"  # for documents at index time: the original's embeddings, without torch
+DOCUMENTS_MIN_COSINE = 0.999
 META = "export.json"
-VERSION = 1  # of the export recipe; a new recipe makes kb index export again
+VERSION = 2  # of the export recipe; a new recipe makes kb index export again (2: the fp32 graph is kept)
+DOCUMENTS_BATCH = 32
 
 
 def is_available() -> bool:
@@ -60,7 +64,7 @@ def exported(data_dir: Path | str) -> dict[str, Any] | None:
 class OnnxEncoder:
     """The :class:`~search.semantic.Encoder` protocol over the int8 ONNX export."""
 
-    def __init__(self, directory: Path, *, threads: int = 1) -> None:
+    def __init__(self, directory: Path, *, threads: int = 1, file: str = FILE) -> None:
         if not is_available():
             raise ModelUnavailableError("onnxruntime is not installed")
         import onnxruntime
@@ -80,10 +84,10 @@ class OnnxEncoder:
         options.enable_mem_pattern = False
         try:
             self.session = onnxruntime.InferenceSession(
-                str(directory / FILE), options, providers=["CPUExecutionProvider"]
+                str(directory / file), options, providers=["CPUExecutionProvider"]
             )
         except Exception as e:  # a damaged file: fall back rather than fail
-            raise ModelUnavailableError(f"cannot load {directory / FILE}: {e}") from e
+            raise ModelUnavailableError(f"cannot load {directory / file}: {e}") from e
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -98,8 +102,23 @@ class OnnxEncoder:
         return self._encode(texts)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
-        batches = [self._encode(texts[i : i + 32]) for i in range(0, len(texts), 32)]
-        return np.vstack(batches) if batches else self._encode([])
+        """Embeddings of ``texts`` in batches of texts of about the same length (little padding), in order."""
+        if not texts:
+            return self._encode([])
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), DOCUMENTS_BATCH):
+            rows = order[start : start + DOCUMENTS_BATCH]
+            vectors[rows] = self._encode([texts[i] for i in rows])
+        return vectors
+
+
+def document_encoder(data_dir: Path | str, threads: int | None = None) -> OnnxEncoder | None:
+    """The fp32 export for embedding documents on every core, when ``data_dir`` has a checked one; else None."""
+    meta = exported(data_dir)
+    if not meta or meta.get("documents_min_cosine", 0) < DOCUMENTS_MIN_COSINE:
+        return None
+    return OnnxEncoder(export_dir(data_dir), threads=threads or os.cpu_count() or 1, file=DOCUMENTS_FILE)
 
 
 def export(reference: SentenceTransformerEncoder, data_dir: Path | str, check_texts: list[str]) -> dict[str, Any]:
@@ -120,14 +139,18 @@ def export(reference: SentenceTransformerEncoder, data_dir: Path | str, check_te
         candidate = work / "export"
         candidate.mkdir()
         shutil.move(str(work / FILE), candidate / FILE)
+        shutil.move(str(work / "model.onnx"), candidate / DOCUMENTS_FILE)
         shutil.copy(reference.model_path() / "tokenizer.json", candidate / "tokenizer.json")
         worst = verify(OnnxEncoder(candidate), reference, check_texts)
         if worst < MIN_COSINE:
             raise ModelUnavailableError(f"the int8 export drifts too far (cosine {worst:.4f} < {MIN_COSINE})")
+        documents = OnnxEncoder(candidate, threads=os.cpu_count() or 1, file=DOCUMENTS_FILE)
+        documents_worst = verify(documents, reference, check_texts)
         meta = {
             "version": VERSION,
             "model": DEFAULT_MODEL,
             "min_cosine": round(worst, 4),
+            "documents_min_cosine": round(documents_worst, 5),
             "checked_texts": len(check_texts),
             "seconds": round(time.monotonic() - started, 1),
         }

@@ -91,7 +91,7 @@ def build_index(
         if errors and not allow_errors:
             raise ContentError(sorted(errors, key=lambda p: (p.path, p.line or 0)))
         site = Site(compiled.pages, compiled.categories)
-        docs = _section_docs(site.pages.values())
+        docs = site_section_docs(site.pages.values())
         build_dir = builds_dir(root) / f"{TEMP_PREFIX}{_new_build_id()}"
         parts = BuildFolder(build_dir)
         try:
@@ -169,7 +169,8 @@ def _previous_pages(build_dir: Path | None):
         return None
 
 
-def _section_docs(pages) -> list[SectionDoc]:
+def site_section_docs(pages) -> list[SectionDoc]:
+    """The sections of ``pages`` as both search indexes store them (what is embedded, in this order)."""
     docs: list[SectionDoc] = []
     for page in pages:
         docs += section_docs(

@@ -122,12 +122,13 @@ class EncoderHolder:
     """Loads the query encoder once per process; remembers a failure so kb runs degraded, not broken."""
 
     def __init__(self, config, *, for_documents: bool = False, factory=None):
-        """``for_documents``: index builds always use the original model; queries may use the int8 export.
+        """``for_documents``: for index builds, which use the model's fp32 export on every core when there is one
+        (the original model otherwise); queries use the int8 export when there is one.
         ``factory``: makes the encoder instead of loading the model (what ``create_app`` was given: tests)."""
         self.enabled = bool(config["SEMANTIC_ENABLED"])
         self.name = config["EMBEDDING_MODEL"]
         self.factory = factory
-        self.onnx_dir = None if for_documents or not config.get("ONNX_ENABLED", True) else config["DATA_DIR"]
+        self.onnx_dir = config["DATA_DIR"] if config.get("ONNX_ENABLED", True) else None
         self.for_documents = for_documents
         self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
         self._encoder = None
@@ -192,12 +193,27 @@ class EncoderHolder:
     def _load(self):
         from search import onnx
 
+        if self.for_documents:
+            return self._document_encoder()
         if self._onnx_ready():
             try:
                 return onnx.OnnxEncoder(onnx.export_dir(self.onnx_dir), threads=1)
             except semantic.ModelUnavailableError as e:
                 log.warning("the int8 query model cannot be used (%s); using sentence-transformers", e)
         return semantic.load_encoder(self.name, threads=1)
+
+    def _document_encoder(self):
+        """The fp32 export on every core when it is there (no torch is imported), else the original model."""
+        from search import onnx
+
+        if self._onnx_ready():
+            try:
+                encoder = onnx.document_encoder(self.onnx_dir)
+                if encoder is not None:
+                    return encoder
+            except semantic.ModelUnavailableError as e:
+                log.warning("the fp32 export cannot be used (%s); embedding with sentence-transformers", e)
+        return semantic.load_encoder(self.name)
 
     @property
     def kind(self) -> str | None:

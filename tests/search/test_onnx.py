@@ -81,3 +81,43 @@ def test_falls_back_to_sentence_transformers(exported_dir, tmp_path, monkeypatch
     assert encoder_kind(broken) == "sentence-transformers"
     monkeypatch.setattr(onnx, "is_available", lambda: False)  # onnxruntime not installed
     assert encoder_kind(exported_dir) == "sentence-transformers"
+
+
+def test_fp32_document_vectors_match_sentence_transformers_on_every_shipped_section(exported_dir, real_encoder):
+    from kb.config import SHIPPED_ARTICLES
+    from kb.content.pages import compile_articles
+    from kb.content.store import Site
+    from kb.index.build import site_section_docs
+
+    compiled = compile_articles(SHIPPED_ARTICLES)
+    texts = [doc.semantic_text for doc in site_section_docs(Site(compiled.pages, compiled.categories).pages.values())]
+    assert len(texts) > 250
+    ours = onnx.document_encoder(exported_dir).encode_documents(texts)
+    theirs = real_encoder.encode_documents(texts)
+    assert (ours * theirs).sum(axis=1).min() >= 0.99  # measured: 0.9999 and more
+    assert onnx.exported(exported_dir)["documents_min_cosine"] >= onnx.DOCUMENTS_MIN_COSINE
+
+
+def test_kb_index_embeds_with_the_export_without_importing_torch(exported_dir, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(onnx.export_dir(exported_dir), onnx.export_dir(data_dir))
+    script = (
+        "import sys, json\n"
+        "from kb import create_app, cli\n"
+        "app = create_app()\n"
+        "cli.init_app(app)\n"
+        "result = app.test_cli_runner().invoke(args=['index'])\n"
+        "print(json.dumps({'code': result.exit_code, 'output': result.output, 'torch': 'torch' in sys.modules}))\n"
+    )
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(data_dir),
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATABASE_URL": "sqlite://",
+        "KB_SECRET_KEY": "x",
+    }
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["code"] == 0 and "embedded" in outcome["output"], outcome
+    assert outcome["torch"] is False
