@@ -120,7 +120,7 @@ def customer_trail(email: str | None, shown: Sequence[str] = (), *, now: dt.date
     with get_engine().connect() as conn:
         visits = _visits(conn, [ticket_id for ticket_id, _ in rows])
         views = _same_day_events(conn, visits, "view")
-        votes = _same_day_events(conn, visits, "helpful")
+        votes = _same_day_events(conn, visits, "helpful") + _session_events(conn, visits, "helpful")
         trail.opened = _clicked(conn, visits) | {row.article for row in views}
     trail.helped = {row.article for row in votes if (row.data or {}).get("helpful") is True}
     return trail
@@ -150,19 +150,19 @@ def _visits(conn: sa.Connection, ticket_ids: list[int]) -> list[_Visit]:
 
 def _clicked(conn: sa.Connection, visits: list[_Visit]) -> set[str]:
     """Articles of the suggestions clicked in the visits' beacon or contact-form conversations."""
+    return {row.article for row in _session_events(conn, visits, "suggestion_clicked")}
+
+
+def _session_events(conn: sa.Connection, visits: list[_Visit], type_: str) -> list[sa.Row]:
+    """The ``type_`` events about an article in the visits' beacon or contact-form conversations (the beacon's
+    "Did this answer your question?" votes carry the conversation)."""
     sessions = {v.session for v in visits if v.session}
     if not sessions:
-        return set()
-    found = conn.execute(
-        sa.select(event_rows.c.article)
-        .where(
-            event_rows.c.type == "suggestion_clicked",
-            event_rows.c.session.in_(sessions),
-            event_rows.c.article.is_not(None),
-        )
-        .limit(MAX_TRAIL_EVENTS)
-    ).scalars()
-    return set(found)
+        return []
+    query = sa.select(event_rows.c.article, event_rows.c.data).where(
+        event_rows.c.type == type_, event_rows.c.session.in_(sessions), event_rows.c.article.is_not(None)
+    )
+    return list(conn.execute(query.limit(MAX_TRAIL_EVENTS)).all())
 
 
 def _same_day_events(conn: sa.Connection, visits: list[_Visit], type_: str) -> list[sa.Row]:
