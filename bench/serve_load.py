@@ -177,12 +177,27 @@ def load(port: int, clients: int, seconds: float, make_request) -> dict:
     }
 
 
-def line(name: str, r: dict) -> str:
+def line(name: str, r: dict, model_ms: float | None = None) -> str:
     refused = f"   refusals answered in {r['refused_p50']:.1f} ms (median)" if r["refused_p50"] is not None else ""
+    multiples = f"   (p50 {r['p50'] / model_ms:.1f} M, p99 {r['p99'] / model_ms:.1f} M)" if model_ms else ""
     return (
         f"{name:24} {r['throughput']:6.1f} answers/s   p50 {r['p50']:6.1f} ms   p90 {r['p90']:6.1f} ms   "
-        f"p99 {r['p99']:6.1f} ms   statuses {r['statuses']}{refused}   load generator {r['generator_cpu']:.2f} CPU"
+        f"p99 {r['p99']:6.1f} ms{multiples}   statuses {r['statuses']}{refused}   "
+        f"load generator {r['generator_cpu']:.2f} CPU"
     )
+
+
+def model_ms(data: Path, texts: list[str]) -> float:
+    """M: the median time of one call of the int8 query model on each text, in this process, one thread: the
+    model's own cost of the texts the server is sent (what each request's latency is measured against)."""
+    encoder = onnx.OnnxEncoder(onnx.export_dir(data), threads=1)
+    encoder.encode_queries(["warm up"])
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        encoder.encode_queries([text])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 def prepare(folder: Path, limit: int, work: Path) -> tuple[Path, Path, int, int]:
@@ -252,6 +267,8 @@ def main() -> None:
             raise SystemExit(f"no sections indexed from {args.folder}")
         asked = Feed(questions(current_build_dir(index_root(data)), 40_000))
         searched = Feed(list(dict.fromkeys(" ".join(q.split()[3:7]) for q in asked.items)))
+        model_suggest = model_ms(data, random.Random(3).sample(asked.items, 200))
+        model_search = model_ms(data, random.Random(4).sample(searched.items, 200))
         server, port, cold = start_server(articles, data, args.workers, asked.take())
         try:
             print(
@@ -259,6 +276,10 @@ def main() -> None:
                 f"{platform.python_version()}; {count} articles, {sections} sections; {args.workers} workers"
             )
             print(f"cold start to the first suggestion: {cold:.2f} s")
+            print(
+                f"M, the model alone (one int8 call, one thread): {model_suggest:.1f} ms for a 30-word question, "
+                f"{model_search:.1f} ms for a search query"
+            )
 
             def suggest():
                 return "POST", "/api/v1/suggest", {"text": asked.take()}
@@ -269,9 +290,12 @@ def main() -> None:
             warm = load(port, args.clients, 3, suggest)
             pss = pss_mb(server.pid)
             print(f"memory (PSS, master + workers) after warm-up: {pss:.0f} MB ({warm['requests']} requests)")
-            print(line("suggest, 1 client", load(port, 1, args.seconds / 2, suggest)))
-            print(line(f"suggest, {args.clients} clients", load(port, args.clients, args.seconds, suggest)))
-            print(line(f"search, {args.clients} clients", load(port, args.clients, args.seconds, search)))
+            print(line("suggest, 1 client", load(port, 1, args.seconds / 2, suggest), model_suggest))
+            print(
+                line(f"suggest, {args.clients} clients", load(port, args.clients, args.seconds, suggest), model_suggest)
+            )
+            print(line("search, 1 client", load(port, 1, args.seconds / 2, search), model_search))
+            print(line(f"search, {args.clients} clients", load(port, args.clients, args.seconds, search), model_search))
             # What the server costs besides the model: the same 50 questions again and again, once every worker
             # has embedded each of them (kb remembers the query embeddings it made).
             again = itertools.cycle(asked.items[-50:])
