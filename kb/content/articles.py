@@ -162,8 +162,14 @@ def read_source(path: Path, root: Path) -> tuple[str | None, list[Problem]]:
     return text.replace("\r\n", "\n"), []
 
 
+# The version of how articles are rendered: bumped when the HTML made of the same Markdown changes (2: code blocks
+# and tables are focusable scroll regions), so that an incremental build renders every stored page again.
+RENDERING = 2
+
+
 def source_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    """What decides whether a stored page can be reused: the file's text, and the rendering that made it."""
+    return hashlib.sha1(f"{RENDERING}\x1f{text}".encode()).hexdigest()
 
 
 def read_article(path: Path, root: Path) -> tuple[Article | None, list[Problem]]:

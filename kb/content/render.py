@@ -30,6 +30,11 @@ _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCK_TAGS = _HEADING_TAGS | {"p", "li", "pre", "tr", "td", "th", "div", "blockquote", "dt", "dd", "br"}
 _CODE_TAGS = {"code", "pre"}  # inline code spans and code blocks
 _SPACE_OR_WORD = re.compile(r"\s+|\S+")
+# Sanitized HTML escapes "<" in text and attribute values, so these only match the tags themselves.
+_PRE_TAG = re.compile(r"<pre(?=[\s>])")
+_TABLE_TAG = re.compile(r"<table(?=[\s>])")
+_CODE_REGION = 'tabindex="0" role="region" aria-label="Code sample"'
+_TABLE_REGION = 'tabindex="0" role="region" aria-label="Table"'
 
 
 @dataclass
@@ -102,7 +107,7 @@ def render_article(article: Article, slugs_by_path: dict[str, str]) -> Rendered:
         },
         output_format="html",
     )
-    body_html = clean_html(md.convert(article.body))
+    body_html = _make_wide_blocks_focusable(clean_html(md.convert(article.body)))
     return Rendered(
         html=body_html,
         toc=_toc(md.toc_tokens),  # type: ignore[attr-defined]  # set by the toc extension
@@ -126,6 +131,17 @@ def shorten(text: str, length: int, *, strip: str = ",.;:") -> str:
     if len(text) <= length:
         return text
     return text[: length - 1].rsplit(" ", 1)[0].rstrip(strip) + "…"
+
+
+def _make_wide_blocks_focusable(body_html: str) -> str:
+    """``body_html`` with each code block and table made a named region that the keyboard can reach.
+
+    On a narrow screen they scroll sideways inside themselves (kb.css), and without a tab stop a keyboard could
+    not scroll them. Added after sanitizing, which strips these attributes from anything an author writes.
+    """
+    body_html = _PRE_TAG.sub(f"<pre {_CODE_REGION}", body_html)
+    body_html = _TABLE_TAG.sub(f'<div class="table-scroll" {_TABLE_REGION}><table', body_html)
+    return body_html.replace("</table>", "</table></div>")
 
 
 def _toc(tokens: list[dict[str, Any]], max_level: int = 3) -> list[dict[str, Any]]:

@@ -359,3 +359,26 @@ def test_email_autolink_is_a_mailto_link_not_a_reference():
     assert rendered.references == []
     assert "/assets/" not in rendered.html
     assert 'href="mailto:help@example.com"' in html_unescape(rendered.html)
+
+
+# ------------------------------------------------------------------------------ code blocks and tables
+
+
+def test_code_blocks_and_tables_are_named_regions_the_keyboard_reaches():
+    """They scroll sideways inside themselves on a phone, so each needs a tab stop (and a name to announce)."""
+    source = "---\ntitle: T\n---\n```\nkb index\n```\n\n    indented\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    rendered = render_source(source, "g/a.md")
+    code_region = '<pre tabindex="0" role="region" aria-label="Code sample">'
+    assert rendered.html.count(code_region) == 2
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Table"><table>' in rendered.html
+    assert rendered.html.count("</table></div>") == 1
+    assert [s.text for s in rendered.sections] == ["kb index\nindented\na\nb\n1\n2"]  # the wrapper adds no text
+
+
+def test_authors_cannot_set_the_region_attributes_themselves():
+    raw = '<pre tabindex="-1" role="presentation" aria-label="x">raw</pre>\n\n<table><tr><td>c</td></tr></table>'
+    source = f"---\ntitle: T\n---\n{raw}\n"
+    rendered = render_source(source, "g/a.md")
+    assert '<pre tabindex="0" role="region" aria-label="Code sample">raw</pre>' in rendered.html
+    assert rendered.html.count('tabindex="') == 2
+    assert "<table><tbody><tr><td>c</td></tr></tbody></table></div>" in rendered.html

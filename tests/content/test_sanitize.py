@@ -18,6 +18,8 @@ from kb.content.sanitize import clean_html
 from tests.fixtures.html import ARTICLE_PATH, SLUGS, assert_safe, elements, render_body
 
 DATA_HTML = "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="
+# What the renderer adds to every code block after sanitizing (a tab stop, so the keyboard can scroll it)
+CODE_REGION = 'tabindex="0" role="region" aria-label="Code sample"'
 
 # (id, vector): raw HTML and Markdown that tries to run script. Ids are what pytest shows.
 VECTORS = [
@@ -237,7 +239,7 @@ def test_fenced_code_with_script_is_escaped_inside_pre(lang):
     rendered = render_body(f"```{lang}\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n```\n")
     assert_safe(rendered.html)
     assert "&lt;" in rendered.html
-    pre = re.search(r"<pre>(.*?)</pre>", rendered.html, re.S)
+    pre = re.search(r"<pre[^>]*>(.*?)</pre>", rendered.html, re.S)
     assert pre, rendered.html
     text = re.sub(r"<[^>]+>", "", pre.group(1))  # the highlighting spans
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text.replace("&#x27;", "'")
@@ -249,7 +251,8 @@ def test_fenced_code_with_script_is_escaped_inside_pre(lang):
 def test_indented_code_with_script_is_escaped():
     rendered = render_body("Para.\n\n    <script>alert(1)</script>\n")
     assert_safe(rendered.html)
-    assert "<pre><span></span><code>&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre>" in rendered.html
+    code = "<code>&lt;script&gt;alert(1)&lt;/script&gt;\n</code>"
+    assert f"<pre {CODE_REGION}><span></span>{code}</pre>" in rendered.html
 
 
 def test_code_span_with_script_is_escaped():
@@ -344,7 +347,7 @@ def test_clean_html_keeps_image_attributes():
 def test_pipeline_keeps_tables():
     rendered = render_body("| Name | Value |\n|------|-------|\n| a | `1` |\n")
     tags = [tag for tag, _ in elements(rendered.html)]
-    assert tags == ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td", "code"]
+    assert tags == ["div", "table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td", "code"]  # the div scrolls it
 
 
 def test_clean_html_keeps_table_cell_attributes():
@@ -354,7 +357,7 @@ def test_clean_html_keeps_table_cell_attributes():
 
 def test_pipeline_keeps_code_highlighting_classes():
     rendered = render_body('```python\ndef greet(name):\n    return "hi"\n```\n')
-    assert '<div class="highlight"><pre><span></span><code>' in rendered.html
+    assert f'<div class="highlight"><pre {CODE_REGION}><span></span><code>' in rendered.html
     assert '<span class="k">def</span>' in rendered.html
     assert '<span class="nf">greet</span>' in rendered.html
     assert '<span class="s2">"hi"</span>' in rendered.html  # quotes in text need no escaping, and get none
