@@ -287,9 +287,22 @@ def count(type_: str, **where) -> int:
 
 # Events reported by browsers (the beacon, search-as-you-type, the contact form, agent copy buttons). A search
 # event may say whether any result it showed was ``confident``: one that says so and found none is a content gap.
+# A ``helpful`` event is the beacon's "Did this answer your question?": the same vote as the article page's form
+# (``helpful`` true or false in its data, counted by kb.analytics.stats), with the beacon conversation's session.
 
-CLIENT_TYPES = ("search", "search_click", "suggestion_shown", "suggestion_clicked")
+CLIENT_TYPES = ("search", "search_click", "suggestion_shown", "suggestion_clicked", "helpful")
 MAX_CLIENT_EVENTS = 20
+# Each client event's text fields: (name, the most characters)
+CLIENT_TEXTS = (("query", 1000), ("article", 200), ("session", 64))
+# The true-or-false fields a client event may carry, each on one type of event only
+CLIENT_FLAGS = {"confident": "search", "helpful": "helpful"}
+# What each type of client event cannot go without
+CLIENT_REQUIRED = {
+    "search": ("query",),
+    "search_click": ("article",),
+    "suggestion_clicked": ("article",),
+    "helpful": ("article", "helpful"),
+}
 
 
 def record_client_events(payload) -> int:
@@ -311,30 +324,47 @@ def _client_event(index: int, item) -> dict:
     surface = item.get("surface", "help_center")
     if surface not in SURFACES:
         raise EventInvalid(f"{where}.surface must be one of {', '.join(SURFACES)}")
-    event = {"type_": type_, "surface": surface}
-    for name, kind, limit in (("query", str, 1000), ("article", str, 200), ("session", str, 64)):
+    event = {"type_": type_, "surface": surface, **_texts(where, item), **_counts(where, item)}
+    articles = item.get("articles")
+    if articles is not None:
+        event["articles"] = _articles(where, articles)
+    event.update(_flags(where, type_, item))  # confident: whether any result shown was confident (kb.analytics.gaps)
+    for name in CLIENT_REQUIRED.get(type_, ()):
+        if event.get(name) is None:
+            raise EventInvalid(f"{where}.{name} is required for a {type_} event")
+    return event
+
+
+def _texts(where: str, item: dict) -> dict:
+    texts = {}
+    for name, limit in CLIENT_TEXTS:
         value = item.get(name)
-        if value is not None and (not isinstance(value, kind) or len(value) > limit):
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
             raise EventInvalid(f"{where}.{name} must be a string of at most {limit} characters")
-        event[name] = value or None
+        texts[name] = value or None
+    return texts
+
+
+def _counts(where: str, item: dict) -> dict:
+    counts = {}
     for name in ("position", "results"):
         value = item.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000):
             raise EventInvalid(f"{where}.{name} must be a whole number from 0 to 10000")
-        event[name] = value
-    articles = item.get("articles")
-    if articles is not None:
-        event["articles"] = _articles(where, articles)
-    confident = item.get("confident")
-    if confident is not None:
-        if not isinstance(confident, bool) or type_ != "search":
-            raise EventInvalid(f"{where}.confident must be true or false, and only on a search event")
-        event["confident"] = confident  # whether any result shown was confident: see kb.analytics.gaps
-    if type_ in ("search_click", "suggestion_clicked") and not event["article"]:
-        raise EventInvalid(f"{where}.article is required for a {type_} event")
-    if type_ == "search" and not event["query"]:
-        raise EventInvalid(f"{where}.query is required for a search event")
-    return event
+        counts[name] = value
+    return counts
+
+
+def _flags(where: str, type_: str, item: dict) -> dict:
+    flags = {}
+    for name, only_on in CLIENT_FLAGS.items():
+        value = item.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, bool) or type_ != only_on:
+            raise EventInvalid(f"{where}.{name} must be true or false, and only on a {only_on} event")
+        flags[name] = value
+    return flags
 
 
 def _articles(where: str, articles) -> list[str]:

@@ -56,6 +56,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   const button = (text, className, onclick, props) => h("button", { type: "button", className, onclick, ...props }, text);
 
   let root, launcher, panel, question, home, contact, current, previous, token, wait, sid = Math.random() + "";
+  let reading; // the slug of the article open in the panel
   const views = {}, art = {}, form = {}, articles = {}; // articles: slug -> promise
   let shown = []; // every slug the customer saw, sent with the ticket
   let said = []; // what the customer asked before, oldest first: the earlier turns of this conversation
@@ -156,6 +157,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     getArticle(slug).then(
       (a) => {
         if (token !== mine) return;
+        reading = slug;
         const page = base + a.url;
         art.title.textContent = a.title;
         art.body.innerHTML = a.html; // sanitized by the server's allowlist; only ever in this shadow root
@@ -174,6 +176,10 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     );
   }
 
+  // "Did this answer your question?": the article page's vote (kb.analytics.events), in this conversation.
+  const vote = (helpful) =>
+    kbSend([{ type: "helpful", surface: "beacon", session: sid, article: reading, helpful }], { base, fallback: false });
+
   function goContact() {
     remember(question.value);
     show("contact");
@@ -185,9 +191,13 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   }
 
   const LABELS = { name: "Name", email: "Email", message: "Message" };
+  const LIMITS = { name: 200, email: 320, message: 20000 }; // kb/desk/tickets.py, which has the last word
+  const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   function field(name, label, type, autocomplete) {
     const err = (form[name + "Err"] = h("p", { className: "err", id: name + "-err", hidden: true }));
-    form[name] = h(type ? "input" : "textarea", { id: name, name, required: true, "aria-describedby": err.id });
+    const fixed = () => form[name].hasAttribute("aria-invalid") && passes(name) && setError(name, "");
+    form[name] = h(type ? "input" : "textarea", { id: name, name, required: true, "aria-describedby": err.id,
+      oninput: fixed, onchange: fixed });
     if (type) Object.assign(form[name], { type, autocomplete });
     return h("div", { className: "field" }, h("label", { htmlFor: name }, label), form[name], err);
   }
@@ -195,6 +205,11 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     Object.assign(form[name + "Err"], { textContent: text, hidden: !text });
     if (text) form[name].setAttribute("aria-invalid", "true");
     else form[name].removeAttribute("aria-invalid");
+  }
+  // Whether the server would take what the field holds now (it checks again on Send).
+  function passes(name) {
+    const value = form[name].value.trim();
+    return !!value && value.length <= LIMITS[name] && (name !== "email" || EMAIL.test(value));
   }
   const fail = (text) => Object.assign(form.alert, { textContent: text, hidden: false });
 
@@ -245,11 +260,13 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     art.body = h("div", { className: "art" });
     art.thanks = h("p", { tabIndex: -1 }, "Great, glad it helped!");
     const yes = () => {
+      vote(true);
       art.ask.hidden = true;
       art.thanks.hidden = false;
       art.thanks.focus(); // the button is gone: keep focus in the panel
     };
-    art.ask = h("div", {}, h("p", {}, "Did this answer your question?"), button("Yes", "b", yes), button("No", "b", goContact));
+    art.ask = h("div", {}, h("p", {}, "Did this answer your question?"), button("Yes", "b", yes),
+      button("No", "b", () => (vote(false), goContact())));
     art.fb = h("div", { className: "fb" }, art.ask, art.thanks);
     views.article = h("div", {}, button("‹ Back", "back", () => goto(previous)()), art.title, art.body, art.fb);
 

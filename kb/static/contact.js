@@ -1,12 +1,14 @@
 // Contact form deflection: as the customer types, suggested articles appear beside the form, and the
 // slugs shown are sent with the ticket so agents know what the customer already saw. Suggestions that stay
 // on screen, and the ones opened, go to /api/v1/events with the form's session (the deflection figures;
-// kbSend: send.js, loaded first).
+// kbSend: send.js, loaded first). The server's error under a field goes as soon as the field is put right.
 (function () {
   "use strict";
   var form = document.querySelector("[data-contact-form]");
   var panel = document.querySelector("[data-contact-suggestions] ul");
-  if (!form || !panel) return;
+  if (!form) return;
+  clearErrorsOnceFixed();
+  if (!panel) return;
   var shownInput = form.querySelector("[data-shown]");
   var sessionInput = form.querySelector("[data-session]");
   var shown = shownInput.value ? shownInput.value.split(",") : [];
@@ -92,4 +94,30 @@
     if (pending) pending(); // clicked within the second: shown all the same
     kbSend([ev("suggestion_clicked", { article: link.getAttribute("data-slug"), position: links.indexOf(link) + 1 })]);
   });
+
+  // The server checks every field on Send (kb/desk/tickets.py has the last word); here an error it rendered
+  // only goes away once what the field holds would pass.
+  function clearErrorsOnceFixed() {
+    Array.prototype.forEach.call(form.querySelectorAll("input:not([type=hidden]), textarea"), function (field) {
+      function clearIfFixed() {
+        if (field.getAttribute("aria-invalid") === "true" && passes(field)) clearError(field);
+      }
+      field.addEventListener("input", clearIfFixed);
+      field.addEventListener("change", clearIfFixed);
+    });
+  }
+
+  function passes(field) {
+    var value = field.value.trim();
+    if (field.required && !value) return false;
+    if (field.maxLength > 0 && value.length > field.maxLength) return false;
+    return field.type !== "email" || !value || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value);
+  }
+
+  function clearError(field) {
+    var error = document.getElementById(field.id + "-error");
+    if (error) error.parentNode.removeChild(error);
+    field.removeAttribute("aria-invalid");
+    field.removeAttribute("aria-describedby");
+  }
 })();

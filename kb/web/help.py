@@ -91,10 +91,10 @@ def feedback(slug: str):
         reason=reason if reason in events.NOT_HELPFUL_REASONS else None,
         comment=comment or None,
     )
-    flash(
-        "Thanks for your feedback!" if helpful == "yes" else "Thanks, we'll use this to improve the article.",
-        "feedback",
-    )
+    if helpful == "yes":
+        flash("Thanks for your feedback!", "feedback")
+    else:  # the page then offers the contact form
+        flash("Thanks, we'll use this to improve the article.", "feedback-not-helpful")
     return redirect(url_for("help.article", slug=slug, _anchor="feedback"), code=303)
 
 
