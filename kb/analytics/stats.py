@@ -86,8 +86,9 @@ class Stats:
 
     @property
     def most_helpful(self) -> list[dict]:
-        voted = [a for a in self.articles if a["helpful"] + a["not_helpful"]]
-        return sorted(voted, key=lambda a: (-a["helpful"], a["not_helpful"], a["slug"]))[:TOP]
+        """The articles with at least one "Yes": the most "Yes" first, then the highest share of "Yes"."""
+        liked = [a for a in self.articles if a["helpful"]]
+        return sorted(liked, key=lambda a: (-a["helpful"], -a["helpful_rate"], a["slug"]))[:TOP]
 
     @property
     def least_helpful(self) -> list[dict]:
