@@ -51,18 +51,18 @@
       var current = shown = { query: q, slugs: results.map(function (r) { return r.slug; }), confident: confident };
       clearTimeout(settle);
       settle = setTimeout(function () { current.settled = true; }, 1000);
+      // An option holds text only, no link: a control inside the listbox's options would be interactive inside
+      // interactive. A click or Enter opens its data-url (openResult below).
       results.forEach(function (r, i) {
         var li = document.createElement("li");
         li.id = list.id + "-" + i;
         li.setAttribute("role", "option");
-        var a = document.createElement("a");
-        a.href = r.url;
-        a.tabIndex = -1;
-        a.textContent = r.title + (r.section ? " › " + r.section : "");
+        li.setAttribute("aria-selected", "false");
+        li.setAttribute("data-url", r.url);
+        li.textContent = r.title + (r.section ? " › " + r.section : "");
         var snippet = document.createElement("span");
         snippet.innerHTML = r.snippet; // server-escaped text with <mark> only
-        a.appendChild(snippet);
-        li.appendChild(a);
+        li.appendChild(snippet);
         list.appendChild(li);
       });
       list.hidden = results.length === 0;
@@ -100,9 +100,20 @@
       } catch (e) { /* analytics never stop the navigation */ }
     }
 
+    // Report the click, then go: a new tab with Ctrl or Cmd (as a link would), else this one.
+    function openResult(index, newTab) {
+      var item = list.children[index];
+      if (!item) return;
+      opened(index);
+      if (newTab) window.open(item.getAttribute("data-url"), "_blank", "noopener");
+      else window.location.href = item.getAttribute("data-url");
+    }
+
+    // Pressing on an option keeps the focus in the box (options are not focusable), so leaving is not abandoning.
+    list.addEventListener("mousedown", function (e) { e.preventDefault(); });
     list.addEventListener("click", function (e) {
       var item = e.target.closest && e.target.closest("li");
-      if (item) opened(Array.prototype.indexOf.call(list.children, item));
+      if (item) openResult(Array.prototype.indexOf.call(list.children, item), e.ctrlKey || e.metaKey);
     });
     input.addEventListener("input", function () {
       clearTimeout(timer);
@@ -115,8 +126,7 @@
       else if (e.key === "Escape") { e.preventDefault(); close(); }
       else if (e.key === "Enter" && active >= 0) {
         e.preventDefault();
-        opened(active);
-        window.location.href = list.querySelectorAll("li a")[active].href;
+        openResult(active, false);
       }
     });
     document.addEventListener("click", function (e) { if (!box.contains(e.target)) close(); });

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from kb.analytics import events
+from kb.analytics.popular import popular_slugs
 from kb.auth import is_agent
 from kb.index.serving import get_build
 from kb.query.search import run_search
+from kb.state import state_of
 from kb.web.site_files import base_url
 from search import hybrid
 
@@ -20,7 +23,21 @@ MAX_REASON = 500
 @bp.get("/")
 def index():
     site = get_build().site
-    return render_template("help/index.html", categories=site.category_views(), recent=site.recent())
+    return render_template(
+        "help/index.html", categories=site.category_views(), popular=popular_pages(site), recent=site.recent()
+    )
+
+
+def popular_pages(site) -> list:
+    """The most viewed published articles of the last 30 days (a queued view counts once written, within a second);
+    none when the database fails, so that the home page stays up."""
+    published = {page.slug: page for page in site.published()}
+    try:
+        slugs = popular_slugs(state_of(current_app).engine, published)
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("could not count popular articles; the home page shows none")
+        return []
+    return [published[slug] for slug in slugs]
 
 
 @bp.get("/categories/<slug>")

@@ -32,9 +32,30 @@ def robots():
     return Response("\n".join(lines), mimetype="text/plain")
 
 
+ON_DARK, ON_LIGHT = "#ffffff", "#000000"
+
+
+def text_on(color: str) -> str:
+    """White or black, whichever contrasts more with ``color`` (#rgb or #rrggbb); either way at least 4.58:1,
+    the WCAG AA 4.5:1 for text (a dark grey would fall below it on mid-tone colours)."""
+    luminance = relative_luminance(color)
+    return ON_DARK if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else ON_LIGHT
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a #rgb or #rrggbb colour, from 0 (black) to 1 (white)."""
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 @bp.get("/theme.css")
 def theme():
-    css = f":root {{ --accent: {current_app.config['ACCENT_COLOR']}; }}\n"
+    accent = current_app.config["ACCENT_COLOR"]
+    css = f":root {{ --accent: {accent}; --on-accent: {text_on(accent)}; }}\n"
     response = Response(css, mimetype="text/css")
     response.cache_control.public = True
     response.cache_control.max_age = 300
