@@ -1,8 +1,8 @@
 """The ``kb`` command line: thin click commands over the library functions.
 
 This module holds the group, the registration (:data:`COMMANDS`, :func:`init_app`, :func:`main`) and the content
-commands (check, index, search, suggest, eval, serve, db); :mod:`kb.cli_admin` holds the accounts, tokens,
-analytics and outbox commands.
+commands (check, index, search, suggest, serve, db); :mod:`kb.cli_eval` holds ``kb eval`` and :mod:`kb.cli_admin`
+the accounts, tokens, analytics and outbox commands.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from kb.cli_admin import agents_group, analytics_group, outbox_command, tokens_group
+from kb.cli_eval import eval_command
 from kb.errors import KBError
 from kb.state import state_of
 from search.hybrid import MODES
@@ -201,96 +202,6 @@ def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool
     for rank, s in enumerate(found, start=1):
         section = f" › {s.section}" if s.section else ""
         click.echo(f"{rank:2}. {s.title}{section}  [{s.url}]  {s.score:.2f} ({', '.join(s.reasons)})")
-
-
-@click.command("eval")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--endpoint",
-    type=click.Choice(["search", "suggest"]),
-    default="search",
-    show_default=True,
-    help="What to measure: search (the ranking modes) or suggest (the suggestion engine, its time and thresholds).",
-)
-@click.option(
-    "--mode",
-    type=click.Choice([*MODES, "all", "suggest"]),
-    default="all",
-    show_default=True,
-    help="Ranking modes to compare (`suggest` is the same as --endpoint suggest).",
-)
-@click.option(
-    "--negatives",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="With --endpoint suggest: another set whose questions this one cannot answer (false-suggestion rate).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@with_appcontext
-def eval_command(folder: Path, endpoint: str, mode: str, negatives: Path | None, as_json: bool) -> None:
-    """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
-    from kb.index.serving import encoder_holder
-    from search.evaluate import METRICS, evaluate, load_eval_set
-
-    eval_set = load_eval_set(folder)
-    modes = ([m for m in MODES if m != "hybrid"] + ["hybrid"]) if mode in ("all", "suggest") else [mode]  # fusion last
-    if endpoint == "suggest" or mode == "suggest":
-        others = list(load_eval_set(negatives).queries.values()) if negatives else []
-        _eval_suggest(eval_set, others, modes, as_json)
-        return
-    holder = encoder_holder(current_app)
-    encoder = holder.get() if modes != ["fulltext"] else None
-    if encoder is None and modes != ["fulltext"]:
-        click.echo(f"Semantic search unavailable ({holder.error}): evaluating full-text only.", err=True)
-        modes = ["fulltext"]
-    results = evaluate(eval_set, modes, encoder, _document_encoder() if encoder is not None else None)
-    if as_json:
-        payload = {"set": eval_set.name, "queries": len(eval_set.queries), "docs": len(eval_set.docs), "modes": results}
-        click.echo(json.dumps(payload, indent=2))
-        return
-    click.echo(f"{eval_set.name}: {len(eval_set.docs)} documents, {len(eval_set.queries)} queries with answers")
-    click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS))
-    for name, figures in results.items():
-        click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
-
-
-def _document_encoder():
-    """The corpus is embedded as ``kb index`` embeds articles (the original model), queries as the server does
-    (the int8 export when there is one): what ``kb eval`` measures is what customers get."""
-    from kb.index.serving import encoder_holder
-
-    return encoder_holder(current_app, for_documents=True).get()
-
-
-def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: bool) -> None:
-    from kb.index.serving import encoder_holder
-    from search.evaluate import METRICS
-    from suggest.evaluate import evaluate_suggestions
-
-    holder = encoder_holder(current_app)
-    encoder = holder.get()
-    if encoder is None:
-        click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
-    result = evaluate_suggestions(eval_set, encoder, negatives, modes, _document_encoder() if encoder else None)
-    if as_json:
-        click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
-        return
-    click.echo(f"{eval_set.name}: suggestion engine, {len(eval_set.queries)} whole texts as input")
-    click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS) + f"{'median ms':>11}")
-    for name, figures in result["modes"].items():
-        click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS) + f"{figures['median_ms']:>11.1f}")
-    if result["model_ms"] is not None:
-        click.echo(
-            f"the model alone, one call: median {result['model_ms']:.1f} ms on the question, "
-            f"{result['model_whole_ms']:.1f} ms on the whole text"
-        )
-    click.echo(f"{'min_score':>10}{'coverage':>10}{'top right':>10}{'right@3':>10}{'kept':>8}{'false sugg.':>12}")
-    for row in result.get("thresholds", []):
-        false = f"{row['false_suggestions']:>12.1%}" if row["false_suggestions"] is not None else f"{'-':>12}"
-        click.echo(
-            f"{row['min_score']:>10.2f}{row['coverage']:>10.1%}{row['precision@1']:>10.1%}"
-            f"{row['confident_right@3']:>10.1%}{row['kept']:>8.1%}{false}"
-        )
 
 
 @click.command("serve")

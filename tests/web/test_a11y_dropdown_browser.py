@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kb import auth
 from kb.desk import inbox
 from tests.fixtures.agents import INVOICE_TICKET
 from tests.fixtures.app import make_app, make_config, shut_down
-from tests.fixtures.browser import DESKTOP
 
 pytestmark = pytest.mark.browser
 
@@ -83,19 +82,9 @@ def app(built_data_dir, tmp_path):
 
 
 @pytest.fixture
-def open_page(browser: Browser, live_server):
-    """``open_page(**context_options)``: a page in a fresh browser context of the live server."""
-    contexts = []
-
-    def open_page(**context_options) -> Page:
-        context = browser.new_context(base_url=live_server.url, **{"viewport": DESKTOP, **context_options})
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_page(open_page, live_server):
+    """``open_page(**context_options)``: a page of this module's help center in a fresh context (desktop-sized)."""
+    return lambda **options: open_page(**{"base_url": live_server.url, **options})
 
 
 def type_query(page: Page, text: str) -> Locator:

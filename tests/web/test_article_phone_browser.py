@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kb import auth
 from kb.config import SHIPPED_ARTICLES
@@ -62,19 +62,9 @@ def shipped_server(shipped_app):
 
 
 @pytest.fixture
-def open_page(browser: Browser, shipped_server):
-    """``open_page(**context_options)``: a page of the shipped help center in a fresh context (desktop-sized)."""
-    contexts = []
-
-    def open_page(**context_options) -> Page:
-        context = browser.new_context(base_url=shipped_server.url, **{"viewport": DESKTOP, **context_options})
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_page(open_page, shipped_server):
+    """``open_page(**context_options)``: a page of this module's help center in a fresh context (desktop-sized)."""
+    return lambda **options: open_page(**{"base_url": shipped_server.url, **options})
 
 
 def open_phone(open_page, **options) -> Page:

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kb.analytics import events
-from tests.fixtures.browser import DESKTOP, MOBILE
+from tests.fixtures.browser import MOBILE
 from tests.fixtures.capacity import AtCapacity
 
 pytestmark = pytest.mark.browser
@@ -18,19 +18,9 @@ SHOTS = Path("/tmp/kb-shots")  # screenshots for a human to look at; never insid
 
 
 @pytest.fixture
-def open_page(browser: Browser, live_server):
-    """``open_page(**context_options)``: a page in a fresh browser context (desktop-sized unless told)."""
-    contexts = []
-
-    def open_page(**context_options) -> Page:
-        context = browser.new_context(base_url=live_server.url, **{"viewport": DESKTOP, **context_options})
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_page(open_page, live_server):
+    """``open_page(**context_options)``: a page of this module's help center in a fresh context (desktop-sized)."""
+    return lambda **options: open_page(**{"base_url": live_server.url, **options})
 
 
 @pytest.fixture
