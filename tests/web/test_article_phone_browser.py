@@ -71,6 +71,16 @@ def open_phone(open_page, **options) -> Page:
     return open_page(viewport=PHONE, is_mobile=True, has_touch=True, **options)
 
 
+def widest(page: Page) -> list[str]:
+    """What sticks out past the right edge of the screen (for a failure's message)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 8).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px:`
+                + ` ${(e.textContent || '').trim().slice(0, 60)}`)"""
+    )
+
+
 def page_width(page: Page) -> int:
     """How wide the page is; a phone widens its layout viewport to fit what overflows, so never under the device."""
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -140,7 +150,8 @@ def test_the_ticket_list_fits_a_phone(open_page, shipped_app):
     sign_in(page)
     rows = page.locator(".ticket-list tbody tr")
     expect(rows.first).to_be_visible()
-    assert page_width(page) == PHONE["width"]
+    page.wait_for_load_state("load")  # measured once its stylesheets are in: the page as the agent sees it
+    assert page_width(page) == PHONE["width"], widest(page)
     for row in rows.all():
         box = row.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
