@@ -163,6 +163,7 @@ def test_agent_status_badges_are_readable(open_page, app, scheme):
     page.get_by_label("Password").fill(AGENT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Tickets", level=1)).to_be_visible()
+    page.wait_for_load_state("load")  # the page after sign-in, with its stylesheets in
 
     badges = page.locator(".ticket-list .status")
     expect(badges).to_have_count(len(ids))

@@ -58,6 +58,7 @@ def sign_in(page: Page, ticket_id: int) -> None:
     page.get_by_label("Password").fill(AGENT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=CORS, level=1)).to_be_visible()
+    page.wait_for_load_state("load")  # measured with its stylesheets in
 
 
 def scrolls_sideways(page: Page) -> bool:
