@@ -1,5 +1,5 @@
 // Agent pages: one-click copy of a suggested article's link or excerpt, ready to paste into a reply.
-// A copy counts as a click on that suggestion (once per article and page) in the analytics (kbSend: send.js).
+// A copy counts as a click on that suggestion (once per article and page) in the analytics (kbSend: send.js; kbCopy: copy.js).
 (function () {
   "use strict";
   var reported = {};
@@ -15,24 +15,6 @@
     } catch (e) { /* never mind */ }
   }
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
-    // Plain-http installs have no Clipboard API: fall back to a hidden textarea.
-    return new Promise(function (resolve, reject) {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.opacity = "0";
-      document.body.appendChild(area);
-      area.select();
-      var ok = document.execCommand("copy");
-      document.body.removeChild(area);
-      if (ok) { resolve(); } else { reject(new Error("copy refused")); }
-    });
-  }
 
   function announce(message) {
     var status = document.querySelector("[data-copy-status]");
@@ -44,7 +26,7 @@
     if (!button) { return; }
     var original = button.dataset.originalLabel || button.textContent;
     button.dataset.originalLabel = original;
-    copyText(button.getAttribute("data-copy")).then(function () {
+    kbCopy(button.getAttribute("data-copy")).then(function () {
       copied(button);
       button.textContent = button.getAttribute("data-copy-label") || "Copied";
       button.classList.add("copied");

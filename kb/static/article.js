@@ -65,25 +65,7 @@
     followHash();
   }
 
-  // ------------------------------------------------------------------------- copy buttons
-
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
-    // Plain-http installs have no Clipboard API: copy from a hidden textarea instead.
-    return new Promise(function (resolve, reject) {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.className = "visually-hidden";
-      document.body.appendChild(area);
-      area.select();
-      var ok = document.execCommand("copy");
-      document.body.removeChild(area);
-      if (ok) { resolve(); } else { reject(new Error("copy refused")); }
-    });
-  }
+  // ------------------------------------------------------------------------- copy buttons (kbCopy: copy.js)
 
   function codeText(pre) {
     var code = pre.querySelector("code") || pre;
@@ -109,7 +91,7 @@
     button.textContent = "Copy";
     var timer = null;
     button.addEventListener("click", function () {
-      copyText(codeText(pre)).then(function () {
+      kbCopy(codeText(pre)).then(function () {
         clearTimeout(timer);
         button.textContent = "Copied";
         status.textContent = "Copied";
