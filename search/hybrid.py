@@ -152,7 +152,7 @@ def search(
     used = FULLTEXT if degraded else mode
     keyword: dict[str, float] = {}
     raw: dict[str, dict[str, float]] = {}
-    terms: list[str] = fulltext.query_terms(searcher.schema, text)
+    terms: list[str] = []  # the words to highlight: the keyword side's, else the text's own
     did_you_mean = None
     if used in (HYBRID, FULLTEXT):
         ranked, did_you_mean, terms = _keyword_ranking(
@@ -162,6 +162,8 @@ def search(
         ranked_terms = list(term_weights) if term_weights else fulltext.plain_terms(fulltext.clean_query(text))
         best = lexical.best_possible(ranked_terms, term_weights) if lexical is not None else None
         keyword = {i: _coverage(score, best) for i, score in ranked}
+    if used == SEMANTIC:
+        terms = fulltext.query_terms(searcher.schema, text)
     cosine: dict[str, float] = {}
     if used in (HYBRID, SEMANTIC) and text.strip() and semantic_index is not None:  # not degraded: it can embed
         vector = _query_vector(text, encoder, query_vector)

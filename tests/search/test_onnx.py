@@ -34,6 +34,21 @@ def test_int8_query_vectors_match_the_original_model(exported_dir, real_encoder)
     assert (ours * theirs).sum(axis=1).min() >= onnx.MIN_COSINE
 
 
+def run_in_a_fresh_python(script: str, data_dir) -> dict:
+    """What ``script`` prints last, as JSON, run in a new interpreter (so ``sys.modules`` tells what kb imported)
+    with kb's settings pointing at ``data_dir`` and the test articles."""
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(data_dir),
+        "KB_ARTICLES_DIR": str(ARTICLES),
+        "KB_DATABASE_URL": "sqlite://",
+        "KB_SECRET_KEY": "x",
+    }
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_serving_uses_the_export_without_importing_torch(exported_dir):
     script = (
         "import sys, json\n"
@@ -47,16 +62,7 @@ def test_serving_uses_the_export_without_importing_torch(exported_dir):
         "    'encoder': client.get('/healthz').get_json()['semantic']['encoder'],\n"
         "    'torch': 'torch' in sys.modules}))\n"
     )
-    env = {
-        **os.environ,
-        "KB_DATA_DIR": str(exported_dir),
-        "KB_ARTICLES_DIR": str(ARTICLES),
-        "KB_DATABASE_URL": "sqlite://",
-        "KB_SECRET_KEY": "x",
-    }
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = run_in_a_fresh_python(script, exported_dir)
     assert outcome == {"slugs": outcome["slugs"], "encoder": "onnx-int8", "torch": False}
     assert outcome["slugs"][0] == "reset-password"
 
@@ -109,15 +115,6 @@ def test_kb_index_embeds_with_the_export_without_importing_torch(exported_dir, t
         "result = app.test_cli_runner().invoke(args=['index'])\n"
         "print(json.dumps({'code': result.exit_code, 'output': result.output, 'torch': 'torch' in sys.modules}))\n"
     )
-    env = {
-        **os.environ,
-        "KB_DATA_DIR": str(data_dir),
-        "KB_ARTICLES_DIR": str(ARTICLES),
-        "KB_DATABASE_URL": "sqlite://",
-        "KB_SECRET_KEY": "x",
-    }
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = run_in_a_fresh_python(script, data_dir)
     assert outcome["code"] == 0 and "embedded" in outcome["output"], outcome
     assert outcome["torch"] is False
