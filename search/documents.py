@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from whoosh.analysis import StemmingAnalyzer
-
 from kb.content.render import Section
+from search import analysis
 
 FIELDS = ("title", "headings", "tags", "summary", "body", "code")  # the searched fields, in the order both indexes use
 MIN_MARKED_LENGTH = 2  # shorter terms ("i", the "t" of "can't") are searched but never marked in a snippet
@@ -62,9 +61,9 @@ class SectionDoc:
         return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-def make_analyzer() -> StemmingAnalyzer:
-    """The analyzer of every searched text field: words, lowercased, English stop words dropped, stemmed."""
-    return StemmingAnalyzer(minsize=1)
+def make_analyzer(language: str = analysis.DEFAULT_LANGUAGE) -> analysis.Analyzer:
+    """The analyzer of every searched text field of an index in ``language`` (see :mod:`search.analysis`)."""
+    return analysis.make_analyzer(language)
 
 
 def field_texts(doc: SectionDoc) -> dict[str, str]:

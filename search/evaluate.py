@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 
 from kb.errors import KBError
 from search import fulltext, hybrid, lexical, semantic
+from search.analysis import DEFAULT_LANGUAGE, language_of
 from search.documents import SectionDoc
 
 METRICS = ("ndcg@10", "recall@5", "mrr@10")
@@ -32,9 +33,12 @@ class EvalSet:
     docs: list[SectionDoc]
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]  # query id -> {doc id: relevance > 0}
+    language: str = DEFAULT_LANGUAGE  # of the corpus, as kb index would analyze it (detected, or as given)
 
 
-def load_eval_set(folder: Path | str) -> EvalSet:
+def load_eval_set(folder: Path | str, language: str | None = None) -> EvalSet:
+    """The set in ``folder``; its corpus is analyzed as ``language`` (ISO 639-1; default: the language most of its
+    documents are written in, detected offline)."""
     folder = Path(folder)
     for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv"):
         if not (folder / name).is_file():
@@ -49,7 +53,8 @@ def load_eval_set(folder: Path | str) -> EvalSet:
         query_id, doc_id, relevance = parts[0], parts[1], int(parts[2])
         if relevance > 0 and query_id in queries:
             qrels.setdefault(query_id, {})[_slug(doc_id)] = relevance
-    return EvalSet(folder.name, docs, {q: queries[q] for q in qrels}, qrels)
+    language = language or semantic.corpus_language(docs) or DEFAULT_LANGUAGE
+    return EvalSet(folder.name, docs, {q: queries[q] for q in qrels}, qrels, language_of(language))
 
 
 @dataclass
@@ -68,7 +73,7 @@ def build_indexes(
     """Index the corpus as ``kb index`` would (each document one article with one section), embedding it with
     ``document_encoder`` (the model ``kb index`` uses; default: ``encoder``) when there is an ``encoder``."""
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
-        fulltext.write(eval_set.docs, Path(tmp) / "fulltext")
+        fulltext.write(eval_set.docs, Path(tmp) / "fulltext", eval_set.language)
         index = fulltext.open_index(Path(tmp) / "fulltext")
         lexical.write(eval_set.docs, Path(tmp) / "lexical", index.schema["body"].analyzer, fulltext.FIELD_BOOSTS)
         semantic_index = None

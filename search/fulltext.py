@@ -19,6 +19,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from search.analysis import DEFAULT_LANGUAGE, analyzer_language
 from search.documents import FIELDS, SectionDoc, field_texts, is_marked, make_analyzer
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ FUZZY_MIN_LENGTH = 5
 Restriction = tuple[query.Query | None, query.Query | None]  # (filter, mask) for Whoosh
 
 
-def make_schema() -> Schema:
-    analyzer = make_analyzer()
+def make_schema(language: str = DEFAULT_LANGUAGE) -> Schema:
+    """The fields of a section in an index of ``language``'s text (ISO 639-1), analyzed the way it reads."""
+    analyzer = make_analyzer(language)
     return Schema(
         id=ID(unique=True, stored=True),
         slug=ID(stored=True),
@@ -69,10 +71,10 @@ class Result:
     fuzzy: bool = False  # True when the hits come from the typo-tolerant fallback
 
 
-def write(docs: list[SectionDoc], index_dir: Path) -> None:
-    """Create a new full-text index of ``docs`` in ``index_dir`` (which must be empty or absent)."""
+def write(docs: list[SectionDoc], index_dir: Path, language: str = DEFAULT_LANGUAGE) -> None:
+    """Create a new full-text index of ``docs``, written in ``language``, in ``index_dir`` (empty or absent)."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    ix = index.create_in(str(index_dir), make_schema())
+    ix = index.create_in(str(index_dir), make_schema(language))
     with ix.writer(procs=1, limitmb=256) as writer:
         for doc in docs:
             writer.add_document(**_fields(doc))
@@ -92,11 +94,18 @@ def open_index(index_dir: Path) -> index.Index:
     return index.open_dir(str(index_dir))
 
 
-def exists(index_dir: Path) -> bool:
-    """Whether ``index_dir`` holds a full-text index with this kb's fields (one without them cannot be updated)."""
+def exists(index_dir: Path, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``index_dir`` holds a full-text index of ``language`` with this kb's fields (another cannot be
+    updated)."""
     if not (index_dir.is_dir() and index.exists_in(str(index_dir))):
         return False
-    return set(open_index(index_dir).schema.names()) == set(_QUERY_SCHEMA.names())
+    schema = open_index(index_dir).schema
+    return set(schema.names()) == set(make_schema().names()) and language_of(schema) == language
+
+
+def language_of(schema: Schema) -> str:
+    """The language an index with ``schema`` was written in."""
+    return analyzer_language(schema["body"].analyzer)
 
 
 def _fields(doc: SectionDoc) -> dict[str, str]:
@@ -164,7 +173,7 @@ def search(
         return Result(hits=[])
     allowed = _filter(category, include_internal)
     if lexical is not None and '"' not in qstring:
-        terms = plain_terms(qstring)  # what the parser would find, without its cost
+        terms = plain_terms(qstring, language_of(searcher.schema))  # what the parser would find, without its cost
         ranked = lexical.search(terms, limit, category=category, include_internal=include_internal)
         hits = [Hit(id=i, slug=i.split("#", 1)[0], anchor=i.split("#", 1)[1], score=score) for i, score in ranked]
     else:
@@ -193,23 +202,26 @@ def query_terms(schema: Schema, text: str) -> list[str]:
     return list(dict.fromkeys(term for term in terms if is_marked(term)))
 
 
-def plain_terms(qstring: str) -> list[str]:
+def plain_terms(qstring: str, language: str = DEFAULT_LANGUAGE) -> list[str]:
     """The terms the multi-field parser makes of words without quotes: each word through each field's
     analyzer, in order, once each. Several times faster than parsing, which copies the query tree per term."""
     words: dict[str, None] = {}
     for word in qstring.split():
-        words.update(dict.fromkeys(_word_terms(word)))
+        words.update(dict.fromkeys(_word_terms(word, language)))
     return list(words)
 
 
-_QUERY_SCHEMA = make_schema()  # every index is written with this schema (the manifest's schema version says so)
+@lru_cache(maxsize=32)
+def _query_schema(language: str) -> Schema:
+    return make_schema(language)  # every index of a language has this schema (the manifest's version says so)
 
 
 @lru_cache(maxsize=20_000)
-def _word_terms(word: str) -> tuple[str, ...]:
+def _word_terms(word: str, language: str) -> tuple[str, ...]:
     """One word's terms through every searched field's analyzer, remembered: analyzing runs a chain of
     Python generators per word and field, and customers' questions reuse the same few thousand words."""
-    terms = (token.text for name in FIELDS for token in _QUERY_SCHEMA[name].analyzer(word, mode="query"))
+    schema = _query_schema(language)
+    terms = (token.text for name in FIELDS for token in schema[name].analyzer(word, mode="query"))
     return tuple(dict.fromkeys(terms))
 
 

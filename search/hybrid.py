@@ -159,7 +159,10 @@ def search(
             text, searcher, lexical, category, include_internal, term_weights, correct
         )
         raw[FULLTEXT] = dict(ranked)
-        ranked_terms = list(term_weights) if term_weights else fulltext.plain_terms(fulltext.clean_query(text))
+        language = lexical.language if lexical is not None else fulltext.language_of(searcher.schema)
+        ranked_terms = (
+            list(term_weights) if term_weights else fulltext.plain_terms(fulltext.clean_query(text), language)
+        )
         best = lexical.best_possible(ranked_terms, term_weights) if lexical is not None else None
         keyword = {i: _coverage(score, best) for i, score in ranked}
     if used == SEMANTIC:

@@ -27,6 +27,7 @@ import numpy as np
 import orjson
 from whoosh.analysis import Analyzer
 
+from search.analysis import DEFAULT_LANGUAGE, analyzer_language
 from search.documents import SectionDoc, field_texts
 
 K1 = 1.2
@@ -46,6 +47,7 @@ class LexicalIndex:
     ids: list[str]
     statuses: np.ndarray
     categories: np.ndarray
+    language: str = DEFAULT_LANGUAGE  # of the analyzer that made the terms (search.analysis)
 
     @classmethod
     def load(cls, index_dir: Path) -> LexicalIndex:
@@ -60,6 +62,7 @@ class LexicalIndex:
             ids=meta["ids"],
             statuses=np.array(meta["statuses"]),
             categories=np.array(meta["categories"]),
+            language=meta.get("language", DEFAULT_LANGUAGE),
         )
 
     def search(
@@ -156,7 +159,8 @@ def write(
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     fields = list(boosts)
-    before = _load_raw(previous, fields) if previous is not None else None
+    language = analyzer_language(analyzer)
+    before = _load_raw(previous, fields, language) if previous is not None else None
     vocab, pieces, analyzed = _section_postings(docs, analyzer, fields, before)
     sizes = np.array([len(p[0]) for p in pieces], dtype=np.int64)
     terms_all = _joined([p[0] for p in pieces], np.int32)
@@ -180,7 +184,7 @@ def write(
         raw_counts=counts_all,
         raw_offsets=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
     )
-    _save(index_dir, arrays, _meta(docs, vocab, fields))
+    _save(index_dir, arrays, {**_meta(docs, vocab, fields), "language": language})
     return analyzed
 
 
@@ -282,11 +286,11 @@ def _weights(
     }
 
 
-def _load_raw(previous: Path, fields: list[str]) -> dict[str, Any] | None:
+def _load_raw(previous: Path, fields: list[str], language: str) -> dict[str, Any] | None:
     if not (previous / "raw_offsets.npy").is_file() or not exists(previous):
         return None
     meta = orjson.loads((previous / "lexical.json").read_bytes())
-    if meta.get("fields") != fields or "hashes" not in meta:
+    if meta.get("fields") != fields or "hashes" not in meta or meta.get("language", DEFAULT_LANGUAGE) != language:
         return None
     return {
         "vocab": meta["vocab"],

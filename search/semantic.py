@@ -161,7 +161,20 @@ class CachingEncoder:
 
 
 def load_encoder(name: str, *, threads: int | None = None) -> Encoder:
+    """The encoder of model ``name``: the English default, or one of :mod:`search.multilingual`'s."""
+    from search import multilingual
+
+    if name in multilingual.MULTILINGUAL_MODELS:
+        return multilingual.load_multilingual_encoder(name, threads=threads)
     return SentenceTransformerEncoder(name, threads=threads)
+
+
+def reads(model: str, language: str) -> bool:
+    """Whether ``model`` was trained to read ``language`` (a model kb does not know is taken to read any)."""
+    from search import multilingual
+
+    languages = {**multilingual.MODEL_LANGUAGES, **MODEL_LANGUAGES}.get(model)
+    return languages is None or language in languages
 
 
 @dataclass

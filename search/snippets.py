@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import islice
 
 from whoosh import highlight
-from whoosh.analysis import StemmingAnalyzer
 
 from kb.content.render import shorten
-from search.documents import is_marked, make_analyzer
+from search.analysis import DEFAULT_LANGUAGE, WordAnalysis, word_analysis
+from search.documents import is_marked
 
 SURROUND = 60  # characters of context before the first and after the last marked word of a passage
 MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
@@ -26,7 +26,7 @@ WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 3
 Match = tuple[int, int, str]  # (start, end, stem) of a word to mark
 
 
-def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
+def snippet(text: str, terms: list[str], *, length: int = 220, language: str = DEFAULT_LANGUAGE) -> str:
     """An HTML snippet of ``text`` with ``terms`` marked in ``<mark>``; all text is HTML-escaped.
 
     Words match when the analyzer of the index (tokenizer, stop words, stemmer) makes the same term of them
@@ -35,40 +35,32 @@ def snippet(text: str, terms: list[str], *, length: int = 220) -> str:
     words meet is read, so a 5,000-word section costs little more than a short one."""
     text = _flatten(text)
     if terms and text:
-        stems = _stems_of(tuple(terms))
-        fragment = _highlight(_window(text, stems, length), stems, length)
+        words = word_analysis(language)
+        stems = _stems_of(tuple(terms), language)
+        fragment = _highlight(_window(text, stems, length, words), stems, length, words)
         if fragment:
             return fragment
     return highlight.htmlescape(shorten(text, length, strip=""))
 
 
-def _analyzer_parts(analyzer: StemmingAnalyzer) -> tuple[re.Pattern[str], frozenset[str], Callable[[str], str]]:
-    """(token pattern, stop words, stemming function) of a Whoosh ``StemmingAnalyzer``."""
-    tokenizer, _lowercase, stop, stemmer = analyzer.items
-    return tokenizer.expression, stop.stops, lru_cache(maxsize=20_000)(stemmer.stemfn)
-
-
-_SNIPPET_ANALYZER = make_analyzer()
-_TOKEN_RE, _STOP_WORDS, _stem = _analyzer_parts(_SNIPPET_ANALYZER)
-
-
-def _stem_words(text: str) -> list[str]:
-    return [_stem(w) for m in _TOKEN_RE.finditer(text) if (w := m.group(0).lower()) not in _STOP_WORDS]
+def _stem_words(text: str, words: WordAnalysis) -> list[str]:
+    return [words.term(w) for m in words.token_re.finditer(text) if (w := m.group(0).lower()) not in words.stops]
 
 
 @lru_cache(maxsize=256)
-def _stems_of(terms: tuple[str, ...]) -> frozenset[str]:
+def _stems_of(terms: tuple[str, ...], language: str) -> frozenset[str]:
     """The stems to mark for a query's ``terms`` (remembered: every snippet of a page asks the same).
 
     A term may be a word as typed ("resets") or the term the analyzer made of one: "databas" for "database",
     which stemmed once more would be "databa" and match nothing, so each term counts as it is too."""
-    given = (term.lower() for term in terms if term.lower() not in _STOP_WORDS)
-    return frozenset(stem for stem in (*_stem_words(" ".join(terms)), *given) if is_marked(stem))
+    words = word_analysis(language)
+    given = (term.lower() for term in terms if term.lower() not in words.stops)
+    return frozenset(stem for stem in (*_stem_words(" ".join(terms), words), *given) if is_marked(stem))
 
 
-def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
+def _highlight(text: str, stems: frozenset[str], length: int, words: WordAnalysis) -> str | None:
     """The one or two passages of ``text`` richest in ``stems``, escaped, each matching word in ``<mark>``."""
-    matches = _matches(text, stems)
+    matches = _matches(text, stems, words)
     if not matches:
         return None
     spans = sorted(p[3] for p in sorted(_passages(text, matches, length), reverse=True)[:2])
@@ -77,12 +69,14 @@ def _highlight(text: str, stems: frozenset[str], length: int) -> str | None:
     return " … ".join(_mark(text, start, end, matches) for start, end in spans)
 
 
-def _matches(text: str, stems: frozenset[str]) -> list[Match]:
+def _matches(text: str, stems: frozenset[str], words: WordAnalysis) -> list[Match]:
     """Every word of ``text`` whose stem is one of ``stems``, in order."""
     matches = []
-    for m in _candidates_pattern(frozenset(s[:2] for s in stems)).finditer(text):
+    # folded terms may not start as their words do ("indic" of "índice"): then every word is a candidate
+    starts = frozenset() if words.folds else frozenset(s[:2] for s in stems)
+    for m in _candidates_pattern(starts).finditer(text):
         word = m.group(0).lower()
-        if word not in _STOP_WORDS and (stem := _stem(word)) in stems:
+        if word not in words.stops and (stem := words.term(word)) in stems:
             matches.append((m.start(), m.end(), stem))
     return matches
 
@@ -107,6 +101,8 @@ def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, i
 def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
     """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
     changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
+    if not starts:
+        return re.compile(r"(?<![\w*])[\w*]+(?:\.?[\w*]+)*")
     return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
@@ -131,11 +127,11 @@ def _mark(text: str, start: int, end: int, matches: list[Match]) -> str:
     return "".join(out)
 
 
-def _window(text: str, stems: frozenset[str], length: int) -> str:
+def _window(text: str, stems: frozenset[str], length: int, words: WordAnalysis) -> str:
     """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
     the place where the most distinct query stems appear close together. The place is found by one regular
     expression of the longest (most telling) stems, which runs in C, instead of analyzing the whole text."""
-    if not stems or len(text) <= 3 * length:
+    if not stems or len(text) <= 3 * length or words.folds:  # folded stems are not found by a plain pattern
         return text
     telling = frozenset(sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS])
     matches = islice(_stems_pattern(telling).finditer(text), MAX_WINDOW_MATCHES)

@@ -199,17 +199,17 @@ def keyword_weights(read: Reading, lexical: LexicalIndex | None) -> dict[str, fl
     if read.kind == reading.CONVERSATION:
         weights: dict[str, float] = {}
         for age, turn in enumerate(reversed(read.turns)):
-            for term in fulltext.plain_terms(turn.text):
+            for term in fulltext.plain_terms(turn.text, lexical.language):
                 weights.setdefault(term, TURN_DECAY**age)  # a word counts as much as its latest mention
         return weights or None
-    question = dict.fromkeys(fulltext.plain_terms(read.question), 1.0)
+    question = dict.fromkeys(fulltext.plain_terms(read.question, lexical.language), 1.0)
     rest = distinctive_terms(read.text, lexical, exclude=question)
     return {**dict.fromkeys(rest[: max(0, KEY_TERMS - len(question))], OTHER_WORDS_WEIGHT), **question} or None
 
 
 def distinctive_terms(text: str, lexical: LexicalIndex, exclude: dict[str, float]) -> list[str]:
     """The analyzed words of ``text`` the index knows, most distinctive first (by tf-idf)."""
-    counts = Counter(term for word in text.split() for term in fulltext.plain_terms(word))
+    counts = Counter(term for word in text.split() for term in fulltext.plain_terms(word, lexical.language))
     total = max(len(lexical.ids), 1)
 
     def weight(term: str) -> float:

@@ -7,7 +7,9 @@ import re
 import pytest
 
 from search import snippets
-from search.snippets import _SNIPPET_ANALYZER
+from search.documents import make_analyzer
+
+_SNIPPET_ANALYZER = make_analyzer()  # the index's own analyzer: snippets must agree with it
 
 
 def test_snippets_escape_article_text():
