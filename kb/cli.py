@@ -37,16 +37,21 @@ def _articles_option(f):
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @with_appcontext
 def check_command(articles_dir: Path | None, strict: bool) -> None:
-    """Validate articles: front matter, slugs, links, #anchors, images, related."""
-    from kb.content.pages import compile_articles
+    """Validate articles: front matter, slugs, links, #anchors, images, related; translations of each locale."""
+    from kb.content.locales import configured
+    from kb.content.translations import compile_editions
 
     root = articles_dir or Path(current_app.config["ARTICLES_DIR"])
-    compiled = compile_articles(root)
-    for problem in sorted(compiled.problems, key=lambda p: (p.path, p.line or 0)):
+    editions = compile_editions(root, configured(current_app.config))
+    problems = [p for edition in editions for p in edition.compiled.problems]
+    for problem in sorted(problems, key=lambda p: (p.path, p.line or 0)):
         click.echo(str(problem), err=True)
-    errors = sum(p.level == "error" for p in compiled.problems)
-    warnings = len(compiled.problems) - errors
-    click.echo(f"Checked {len(compiled.pages)} articles in {root}: {errors} error(s), {warnings} warning(s).")
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    counts = ", ".join(f"{len(e.compiled.pages)} {e.locale.tag}" for e in editions)
+    articles = sum(len(e.compiled.pages) for e in editions)
+    where = f"{articles} articles ({counts})" if len(editions) > 1 else f"{articles} articles"
+    click.echo(f"Checked {where} in {root}: {errors} error(s), {warnings} warning(s).")
     if errors or (strict and warnings):
         suffix = " in strict mode" if strict and warnings and not errors else ""
         raise click.ClickException(f"Aborted with {errors + (warnings if strict else 0)} problem(s){suffix}.")
@@ -93,7 +98,9 @@ def index_command(articles_dir: Path | None, full: bool, allow_errors: bool, sta
 
 
 def _build(articles_dir, config, encoder, full: bool, allow_errors: bool, status):
+    from kb.content.locales import configured
     from kb.index.build import build_index
+    from kb.index.serving import document_encoders
 
     def progress(stage: str, count: int) -> None:
         bar.update(count)
@@ -111,6 +118,8 @@ def _build(articles_dir, config, encoder, full: bool, allow_errors: bool, status
                 full=full,
                 progress=progress,
                 allow_errors=allow_errors,
+                locales=configured(config),
+                encoders=document_encoders(current_app, encoder),
             )
     except OSError as e:  # a full disk, a read-only folder: the half-written build is removed
         where = e.filename or config["DATA_DIR"]

@@ -38,53 +38,78 @@ from search.hybrid import MODES
     default=None,
     help="With --endpoint suggest: another set whose questions this one cannot answer (false-suggestion rate).",
 )
+@click.option(
+    "--locale",
+    default=None,
+    help="The set's language (e.g. pt-BR), which decides its analyzer and model; default: detected from its documents.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @with_appcontext
-def eval_command(folder: Path, endpoint: str, mode: str, negatives: Path | None, as_json: bool) -> None:
+def eval_command(
+    folder: Path, endpoint: str, mode: str, negatives: Path | None, locale: str | None, as_json: bool
+) -> None:
     """Measure ranking quality on a labelled set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
-    from kb.index.serving import encoder_holder
+    from kb.content.locales import Locale, canonical, tag_problem
     from search.evaluate import METRICS, evaluate, load_eval_set
 
-    eval_set = load_eval_set(folder)
+    if locale is not None and (problem := tag_problem(locale)):
+        raise click.BadParameter(problem, param_hint="--locale")
+    eval_set = load_eval_set(folder, canonical(locale) if locale else None)
+    model = _model_of(Locale(eval_set.language))
     modes = ([m for m in MODES if m != "hybrid"] + ["hybrid"]) if mode in ("all", "suggest") else [mode]  # fusion last
     if endpoint == "suggest" or mode == "suggest":
-        others = list(load_eval_set(negatives).queries.values()) if negatives else []
-        _eval_suggest(eval_set, others, modes, as_json)
+        others = list(load_eval_set(negatives, eval_set.language).queries.values()) if negatives else []
+        _eval_suggest(eval_set, others, modes, as_json, model)
         return
-    holder = encoder_holder(current_app)
+    holder = _holder(model)
     encoder = holder.get() if modes != ["fulltext"] else None
     if encoder is None and modes != ["fulltext"]:
         click.echo(f"Semantic search unavailable ({holder.error}): evaluating full-text only.", err=True)
         modes = ["fulltext"]
-    results = evaluate(eval_set, modes, encoder, _document_encoder() if encoder is not None else None)
+    results = evaluate(eval_set, modes, encoder, _document_encoder(model) if encoder is not None else None)
     if as_json:
         payload = {"set": eval_set.name, "queries": len(eval_set.queries), "docs": len(eval_set.docs), "modes": results}
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps({**payload, "language": eval_set.language, "model": model}, indent=2))
         return
-    click.echo(f"{eval_set.name}: {len(eval_set.docs)} documents, {len(eval_set.queries)} queries with answers")
+    click.echo(
+        f"{eval_set.name}: {len(eval_set.docs)} documents ({eval_set.language}, {model}), "
+        f"{len(eval_set.queries)} queries with answers"
+    )
     click.echo(f"{'mode':10}" + "".join(f"{m:>10}" for m in METRICS))
     for name, figures in results.items():
         click.echo(f"{name:10}" + "".join(f"{figures[m]:>10.3f}" for m in METRICS))
 
 
-def _document_encoder():
+def _model_of(locale) -> str:
+    """The model ``kb index`` would embed this locale's articles with."""
+    from kb.index.serving import model_for
+
+    return model_for(current_app.config, locale)
+
+
+def _holder(model: str):
+    from kb.index.serving import encoder_holder
+
+    return encoder_holder(current_app, model=model)
+
+
+def _document_encoder(model: str):
     """The corpus is embedded as ``kb index`` embeds articles (the original model), queries as the server does
     (the int8 export when there is one): what ``kb eval`` measures is what customers get."""
     from kb.index.serving import encoder_holder
 
-    return encoder_holder(current_app, for_documents=True).get()
+    return encoder_holder(current_app, for_documents=True, model=model).get()
 
 
-def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: bool) -> None:
-    from kb.index.serving import encoder_holder
+def _eval_suggest(eval_set, negatives: list[str], modes: list[str], as_json: bool, model: str) -> None:
     from search.evaluate import METRICS
     from suggest.evaluate import evaluate_suggestions
 
-    holder = encoder_holder(current_app)
+    holder = _holder(model)
     encoder = holder.get()
     if encoder is None:
         click.echo(f"Semantic search unavailable ({holder.error}): suggestions from keywords only.", err=True)
-    result = evaluate_suggestions(eval_set, encoder, negatives, modes, _document_encoder() if encoder else None)
+    result = evaluate_suggestions(eval_set, encoder, negatives, modes, _document_encoder(model) if encoder else None)
     if as_json:
         click.echo(json.dumps({"set": eval_set.name, "queries": len(eval_set.queries), **result}, indent=2))
         return

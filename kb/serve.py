@@ -14,11 +14,12 @@ from pathlib import Path
 import click
 
 from kb import logs
+from kb.content.locales import configured
 from kb.errors import ContentError
 from kb.index import background
 from kb.index.build import build_index
 from kb.index.layout import current_build_dir, index_root, schema_problem
-from kb.index.serving import encoder_holder, export_after_build
+from kb.index.serving import document_encoders, encoder_holder, export_after_build
 from kb.state import state_of
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,13 @@ def rebuild(app, *, encoder="load") -> None:
     """Build the index; with the model (and then the int8 query model) unless ``encoder`` is None."""
     holder = encoder_holder(app, for_documents=True)
     encoder = holder.get() if encoder == "load" else encoder
-    report = build_index(app.config["ARTICLES_DIR"], app.config["DATA_DIR"], encoder=encoder)
+    report = build_index(
+        app.config["ARTICLES_DIR"],
+        app.config["DATA_DIR"],
+        encoder=encoder,
+        locales=configured(app.config),
+        encoders=document_encoders(app, encoder) if encoder is not None else None,
+    )
     click.echo(report.summary(), err=True)
     message = export_after_build(app.config, holder, encoder)
     if message:

@@ -8,7 +8,7 @@ reading ``None`` from a dict.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for the annotations only: this module imports nothing of kb at run time
@@ -29,6 +29,7 @@ class State:
     engine: sa.Engine | None = None  # kb.db
     indexes: IndexHolder | None = None  # kb.index.serving: the current build, reopened when it changes
     encoder: EncoderHolder | None = None  # kb.index.serving: the query encoder, loaded once per process
+    encoders: dict[str, EncoderHolder] = field(default_factory=dict)  # kb.index.serving: by model, every locale's
     gate: Gate | None = None  # kb.query.capacity: searches ranked and queued at once
     limiter: Limiter | None = None  # kb.web.protect: rate limits
     boosts: tuple[float, Any, Any] | None = None  # kb.query.boosts: (learned at, what was learned, encoder)

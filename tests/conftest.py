@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.desk",
     "tests.fixtures.mail",
     "tests.fixtures.netns",
+    "tests.fixtures.locales",
 ]
 
 MARKER_OF_FIXTURE = {"real_encoder": "slow", "browser": "browser", "kb_serve": "serve"}

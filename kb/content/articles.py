@@ -28,6 +28,7 @@ from kb.content.frontmatter import (
     read_meta,
     yaml_reason,
 )
+from kb.content.locales import edition_folders
 
 ICONS = ("book", "rocket", "pencil", "search", "chat", "inbox", "chart", "server", "code")
 _LEADING_H1_RE = re.compile(r"\A\s*#[ \t]+(.+?)[ \t]*#*[ \t]*(?:\r?\n|\Z)")
@@ -193,11 +194,13 @@ def load_articles(root: Path | str) -> Library:
     return library
 
 
-def iter_article_files(root: Path) -> list[Path]:
-    """Article files under ``root``, sorted, skipping hidden folders and links that lead outside it."""
+def iter_article_files(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """Article files under ``root``, sorted, skipping hidden folders, the top-level folders named in ``skip``
+    (other locales' articles) and links that lead outside it."""
     found = []
+    skip = skip | edition_folders(root)
     for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not (d in skip and Path(folder) == root)]
         for name in files:
             if name.endswith(".md") and not name.startswith("."):
                 path = Path(folder, name)
@@ -216,13 +219,15 @@ def resolve_inside(root: Path | str, rel: str) -> Path | None:
     return real if real.exists() else None
 
 
-def outside_links(root: Path | str) -> list[Problem]:
-    """An error for each symbolic link under ``root`` (outside hidden folders) that leads out of it: kb neither
-    reads nor serves what it points at, so a link cannot publish a secret or a system file."""
+def outside_links(root: Path | str, skip: frozenset[str] = frozenset()) -> list[Problem]:
+    """An error for each symbolic link under ``root`` (outside hidden folders and the top-level folders in
+    ``skip``) that leads out of it: kb neither reads nor serves what it points at, so a link cannot publish a
+    secret or a system file."""
     root = Path(root)
     problems = []
+    skip = skip | edition_folders(root)
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not (d in skip and Path(folder) == root)]
         for name in sorted(dirs + files):
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
@@ -239,11 +244,15 @@ def outside_links(root: Path | str) -> list[Problem]:
     return sorted(problems, key=lambda p: p.path)
 
 
-def load_categories(root: Path, used: set[str], problems: list[Problem]) -> dict[str, Category]:
-    """Categories of the top-level folders and of ``used`` category slugs, described by optional
-    ``<folder>/_category.yml`` files."""
+def load_categories(
+    root: Path, used: set[str], problems: list[Problem], skip: frozenset[str] = frozenset()
+) -> dict[str, Category]:
+    """Categories of the top-level folders (but those in ``skip``) and of ``used`` category slugs, described by
+    optional ``<folder>/_category.yml`` files."""
     categories: dict[str, Category] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    skip = skip | edition_folders(root)
+    folders = (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in skip)
+    for folder in sorted(folders):
         slug = category_slug(folder.name)
         if SLUG_RE.match(slug):
             categories[slug] = _read_category(folder, slug, root, problems)

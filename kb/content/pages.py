@@ -49,6 +49,8 @@ class Page:
     toc: list[dict[str, Any]]
     sections: list[Section]
     source_hash: str
+    locale: str = ""  # the URL segment of its locale ("pt-br"); "" in the default locale
+    translation_of: str = ""  # the slug of the default locale's article it translates ("" when none)
     meta: dict[str, Any] = field(default_factory=dict)
     meta_lines: dict[str, int] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
@@ -56,7 +58,7 @@ class Page:
 
     @property
     def url(self) -> str:
-        return f"/articles/{self.slug}"
+        return f"/{self.locale}/articles/{self.slug}" if self.locale else f"/articles/{self.slug}"
 
     def section(self, anchor: str) -> Section:
         """The section with ``anchor``; the intro when there is none (e.g. the heading was removed)."""
@@ -100,8 +102,11 @@ class Compiled:
     reused: int = 0  # pages taken unchanged from the previous build
 
 
-def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) -> Compiled:
-    """Load, render and check every article under ``root``.
+def compile_articles(
+    root: Path | str, previous: dict[str, Page] | None = None, *, skip: frozenset[str] = frozenset(), locale: str = ""
+) -> Compiled:
+    """Load, render and check every article under ``root`` (but in its top-level folders named in ``skip``:
+    other locales'); ``locale`` is the URL segment of a locale after the default, which links are under.
 
     A file whose text is unchanged since ``previous`` (the last build's pages) keeps its page as it was,
     without being parsed or rendered again, as long as no article was added, removed or renamed (which
@@ -109,10 +114,10 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     """
     root = Path(root).resolve()
     before = {p.path: p for p in (previous or {}).values()}
-    library = Library(root=root, problems=outside_links(root))
+    library = Library(root=root, problems=outside_links(root, skip))
     unchanged: dict[str, tuple[str, Page]] = {}  # path -> (text, page of the previous build)
     texts: dict[str, str] = {}  # path -> text of new or changed files
-    for path in iter_article_files(root):
+    for path in iter_article_files(root, skip):
         text, problems = read_source(path, root)
         rel = path.relative_to(root).as_posix()
         library.problems += problems
@@ -137,9 +142,9 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
     for slug, article in library.articles.items():
         if article.path in unchanged:
             pages[slug] = unchanged[article.path][1]
-        elif (rendered := _render_in_time(article, slugs_by_path, library.problems)) is not None:
+        elif (rendered := _render_in_time(article, slugs_by_path, library.problems, locale)) is not None:
             pages[slug] = make_page(article, rendered, parsed[article.path][1])
-    categories = load_categories(root, {p.category for p in pages.values()}, library.problems)
+    categories = load_categories(root, {p.category for p in pages.values()}, library.problems, skip)
     problems = library.problems + check_references(pages, root)
     return Compiled(pages=pages, problems=problems, categories=categories, reused=len(unchanged))
 
@@ -147,11 +152,13 @@ def compile_articles(root: Path | str, previous: dict[str, Page] | None = None) 
 RENDER_SECONDS = 10  # a help article renders in milliseconds; minutes would be a pathological input
 
 
-def _render_in_time(article: Article, slugs_by_path: dict[str, str], problems: list[Problem]) -> Rendered | None:
+def _render_in_time(
+    article: Article, slugs_by_path: dict[str, str], problems: list[Problem], locale: str = ""
+) -> Rendered | None:
     """The rendered article, or None (and the problem) when rendering takes longer than ``RENDER_SECONDS``."""
     try:
         with time_limit(RENDER_SECONDS):
-            return render_article(article, slugs_by_path)
+            return render_article(article, slugs_by_path, locale=locale)
     except TooSlow:
         message = f"took longer than {RENDER_SECONDS} s to render, so it is left out: simplify or split it"
         problems.append(Problem(article.path, None, message))

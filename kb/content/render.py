@@ -80,14 +80,14 @@ class Rendered:
         return ""
 
 
-def render_article(article: Article, slugs_by_path: dict[str, str]) -> Rendered:
+def render_article(article: Article, slugs_by_path: dict[str, str], *, locale: str = "") -> Rendered:
     """Render ``article`` to sanitized HTML.
 
     Args:
         slugs_by_path: article path -> slug for every article, used to turn relative ``.md`` links into
             ``/articles/<slug>`` URLs.
     """
-    resolver = _LinkResolver(article, slugs_by_path)
+    resolver = _LinkResolver(article, slugs_by_path, locale)
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -160,9 +160,12 @@ def _toc(tokens: list[dict[str, Any]], max_level: int = 3) -> list[dict[str, Any
 class _LinkResolver:
     """Rewrites relative links and image paths, recording each one as a :class:`Reference`."""
 
-    def __init__(self, article: Article, slugs_by_path: dict[str, str]) -> None:
+    def __init__(self, article: Article, slugs_by_path: dict[str, str], locale: str = "") -> None:
+        """``locale``: the URL segment of the article's locale ("pt-br"), which its links and files are under."""
         self.article = article
         self.slugs_by_path = slugs_by_path
+        self.article_prefix = f"/{locale}{ARTICLE_PREFIX}" if locale else ARTICLE_PREFIX
+        self.assets_prefix = f"{ASSETS_PREFIX}{locale}/" if locale else ASSETS_PREFIX
         self.folder = posixpath.dirname(article.path)
         self.references: list[Reference] = []
         self._cursor: dict[str, int] = {}
@@ -185,7 +188,7 @@ class _LinkResolver:
         slug = self.slugs_by_path.get(target)
         if slug is None:
             return href
-        return ARTICLE_PREFIX + slug + (f"#{parts.fragment}" if parts.fragment else "")
+        return self.article_prefix + slug + (f"#{parts.fragment}" if parts.fragment else "")
 
     def image(self, src: str) -> str:
         parts = urlsplit(src)
@@ -200,7 +203,7 @@ class _LinkResolver:
         if target is None:
             return ""
         ref.target = target
-        return ASSETS_PREFIX + target
+        return self.assets_prefix + target
 
     def _resolve(self, ref: Reference, path: str) -> str | None:
         target = posixpath.normpath(posixpath.join(self.folder, unquote(path)))

@@ -75,7 +75,22 @@ def needs_semantic(config) -> bool:
     if not config["SEMANTIC_ENABLED"] or not semantic.is_available():
         return False
     build_dir = current_build_dir(index_root(config["DATA_DIR"]))
-    return build_dir is not None and not semantic.exists(BuildFolder(build_dir).semantic)
+    if build_dir is None:
+        return False
+    if not semantic.exists(BuildFolder(build_dir).semantic):
+        return True
+    from kb.content.locales import configured
+    from kb.index.serving import model_for
+    from search import multilingual
+
+    others = configured(config)[1:]  # a locale embedded with a model that is not installed stays full-text
+    return any(
+        not semantic.exists(BuildFolder(build_dir).locale(locale.segment).semantic)
+        and (
+            model_for(config, locale) == semantic.DEFAULT_MODEL or multilingual.is_available(model_for(config, locale))
+        )
+        for locale in others
+    )
 
 
 def start(config) -> subprocess.Popen:

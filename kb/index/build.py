@@ -14,12 +14,15 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.content.articles import Problem
-from kb.content.pages import compile_articles
+from kb.content.locales import DEFAULT_TAG, Locale, parse_locales
+from kb.content.pages import Compiled
 from kb.content.store import Site
+from kb.content.translations import compile_editions
 from kb.errors import ContentError, KBError
 from kb.index.layout import (
     TEMP_PREFIX,
@@ -30,7 +33,8 @@ from kb.index.layout import (
     write_manifest,
 )
 from search import fulltext, lexical, semantic
-from search.documents import SectionDoc, section_docs
+from search.analysis import language_of
+from search.documents import SectionDoc, make_analyzer, section_docs
 
 log = logging.getLogger(__name__)
 KEEP_BUILDS = 3
@@ -61,6 +65,19 @@ class BuildReport:
         )
 
 
+@dataclass
+class LocalePart:
+    """One locale's share of a build: its articles compiled, and where its parts are written."""
+
+    locale: Locale
+    folder: BuildFolder
+    previous: Path | None  # the same locale's part of the previous build
+    compiled: Compiled
+    encoder: object | None
+    docs: list[SectionDoc] = field(default_factory=list)
+    articles: int = 0  # the pages it serves (drafts are kept for the next build, not served)
+
+
 def build_index(
     articles_dir: Path | str,
     data_dir: Path | str,
@@ -69,6 +86,8 @@ def build_index(
     full: bool = False,
     progress=None,
     allow_errors: bool = False,
+    locales: tuple[Locale, ...] | None = None,
+    encoders: Mapping[str, object | None] | None = None,
 ) -> BuildReport:
     """Build (incrementally unless ``full``) the index of ``articles_dir`` into ``data_dir``.
 
@@ -76,6 +95,9 @@ def build_index(
         encoder: a :class:`search.semantic.Encoder`, or None for a full-text-only index.
         progress: optional ``callable(stage, count)`` told about work done, for progress bars.
         allow_errors: publish even when an article has errors (its file is skipped, or a link left broken).
+        locales: the help center's languages, default first (default: English alone). The default's articles
+            are ``articles_dir``; each other's, its sub-folder (see :mod:`kb.content.locales`).
+        encoders: the encoder of each locale by tag, for those not embedded with ``encoder``.
 
     Raises:
         ContentError: an article has an error (as ``kb check`` reports it) and ``allow_errors`` is off: nothing
@@ -84,41 +106,75 @@ def build_index(
     started = time.perf_counter()
     root = index_root(data_dir)
     root.mkdir(parents=True, exist_ok=True)
+    locales = locales or parse_locales(DEFAULT_TAG)
     with _build_lock(root):
         previous = None if full else current_build_dir(root)
-        compiled = compile_articles(articles_dir, _previous_pages(previous))
-        errors = [p for p in compiled.problems if p.level == "error"]
+        build_dir = builds_dir(root) / f"{TEMP_PREFIX}{_new_build_id()}"
+        parts = compile_locales(articles_dir, locales, BuildFolder(build_dir), previous, encoder, encoders)
+        problems = [p for part in parts for p in part.compiled.problems]
+        errors = [p for p in problems if p.level == "error"]
         if errors and not allow_errors:
             raise ContentError(sorted(errors, key=lambda p: (p.path, p.line or 0)))
-        site = Site(compiled.pages, compiled.categories)
-        docs = site_section_docs(site.pages.values())
-        build_dir = builds_dir(root) / f"{TEMP_PREFIX}{_new_build_id()}"
-        parts = BuildFolder(build_dir)
         try:
             build_dir.mkdir(parents=True)
-            site.save(parts.pages)
-            _write_lexical(docs, parts.lexical, previous)
-            updated, removed = _write_fulltext(docs, parts.fulltext, previous)
-            reused, embedded = _write_semantic(docs, parts.semantic, previous, encoder, progress)
-            _write_manifest(build_dir, articles_dir, encoder, len(site.pages), len(docs))
+            counts = [_write_part(part, progress) for part in parts]
+            _write_manifest(build_dir, articles_dir, parts)
             build_id = _switch(root, build_dir)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
         _prune(root)
+    default = parts[0]
     return BuildReport(
         build_id=build_id,
-        articles=len(site.pages),
-        rendered=len(compiled.pages) - compiled.reused,
-        sections=len(docs),
-        fulltext_updated=updated,
-        fulltext_removed=removed,
-        embedded=embedded,
-        reused=reused,
-        semantic=encoder is not None,
+        articles=sum(p.articles for p in parts),
+        rendered=sum(len(p.compiled.pages) - p.compiled.reused for p in parts),
+        sections=sum(len(p.docs) for p in parts),
+        fulltext_updated=sum(c[0] for c in counts),
+        fulltext_removed=sum(c[1] for c in counts),
+        embedded=sum(c[3] for c in counts),
+        reused=sum(c[2] for c in counts),
+        semantic=default.encoder is not None,
         seconds=time.perf_counter() - started,
-        problems=compiled.problems,
+        problems=problems,
     )
+
+
+def compile_locales(
+    articles_dir, locales: tuple[Locale, ...], build: BuildFolder, previous: Path | None, encoder, encoders
+) -> list[LocalePart]:
+    """Each locale's articles compiled (reusing the previous build's pages), and where its part is written."""
+
+    def part_before(locale: Locale) -> Path | None:
+        if previous is None or locale == locales[0]:
+            return previous
+        return BuildFolder(previous).locale(locale.segment).path
+
+    editions = compile_editions(articles_dir, locales, lambda locale: _previous_pages(part_before(locale)))
+    return [
+        LocalePart(
+            locale=edition.locale,
+            folder=build if edition.locale == locales[0] else build.locale(edition.locale.segment),
+            previous=part_before(edition.locale),
+            compiled=edition.compiled,
+            encoder=encoder if encoders is None or edition.locale == locales[0] else encoders.get(edition.locale.tag),
+        )
+        for edition in editions
+    ]
+
+
+def _write_part(part: LocalePart, progress) -> tuple[int, int, int, int]:
+    """Write one locale's page store and indexes; (full-text updated, removed, embeddings reused, embedded)."""
+    site = Site(part.compiled.pages, part.compiled.categories)
+    part.docs = site_section_docs(site.pages.values())
+    part.articles = len(site.pages)
+    part.folder.path.mkdir(parents=True, exist_ok=True)
+    site.save(part.folder.pages)
+    language = language_of(part.locale.tag)
+    _write_lexical(part.docs, part.folder.lexical, part.previous, language)
+    updated, removed = _write_fulltext(part.docs, part.folder.fulltext, part.previous, language)
+    reused, embedded = _write_semantic(part.docs, part.folder.semantic, part.previous, part.encoder, progress)
+    return updated, removed, reused, embedded
 
 
 EXPORT_CHECK_LIMIT = 1000  # sections compared with the original model (all of them in smaller help centers)
@@ -185,11 +241,11 @@ def site_section_docs(pages) -> list[SectionDoc]:
     return docs
 
 
-def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None) -> tuple[int, int]:
+def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None, language: str) -> tuple[int, int]:
     """Copy the previous full-text index and apply only the changes, or write it anew. Returns (updated, removed)."""
     before = BuildFolder(previous) if previous else None
-    if before is None or not fulltext.exists(before.fulltext) or not lexical.exists(before.lexical):
-        fulltext.write(docs, target)
+    if before is None or not fulltext.exists(before.fulltext, language) or not lexical.exists(before.lexical):
+        fulltext.write(docs, target, language)
         return len(docs), 0
     shutil.copytree(before.fulltext, target, ignore=shutil.ignore_patterns("*LOCK*"))
     old = lexical.stored_hashes(before.lexical)  # the same sections, and far quicker to read than Whoosh
@@ -200,10 +256,10 @@ def _write_fulltext(docs: list[SectionDoc], target: Path, previous: Path | None)
     return len(changed), len(removed)
 
 
-def _write_lexical(docs: list[SectionDoc], target: Path, previous: Path | None) -> int:
+def _write_lexical(docs: list[SectionDoc], target: Path, previous: Path | None, language: str) -> int:
     before = BuildFolder(previous).lexical if previous is not None else None
     before = before if before is not None and lexical.exists(before) else None
-    return lexical.write(docs, target, fulltext.make_schema()["body"].analyzer, fulltext.FIELD_BOOSTS, before)
+    return lexical.write(docs, target, make_analyzer(language), fulltext.FIELD_BOOSTS, before)
 
 
 def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress) -> tuple[int, int]:
@@ -216,13 +272,22 @@ def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress
     return semantic.write(docs, target, encoder, before, progress=on_batch)
 
 
-def _write_manifest(build_dir: Path, articles_dir, encoder, articles: int, sections: int) -> None:
+def _write_manifest(build_dir: Path, articles_dir, parts: list[LocalePart]) -> None:
+    default = parts[0]
     manifest = {
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "articles_dir": str(Path(articles_dir).resolve()),
-        "model": encoder.name if encoder is not None else None,
-        "articles": articles,
-        "sections": sections,
+        "model": default.encoder.name if default.encoder is not None else None,  # type: ignore[attr-defined]
+        "articles": default.articles,
+        "sections": len(default.docs),
+        "locales": {
+            part.locale.tag: {
+                "articles": part.articles,
+                "sections": len(part.docs),
+                "model": part.encoder.name if part.encoder is not None else None,  # type: ignore[attr-defined]
+            }
+            for part in parts
+        },
     }
     write_manifest(build_dir, manifest)
 

@@ -5,6 +5,7 @@
     DATA_DIR/index/
       CURRENT               the name of the build being served (replaced atomically)
       builds/<build id>/    manifest.json, pages.json + pages.content, fulltext/, lexical/, semantic/
+        locales/<locale>/   the same parts (but the manifest) for each locale after the default, e.g. pt-br/
       builds/.tmp-<id>/     a build being written (removed when it fails)
 """
 
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # 2: page content in pages.content, the outlines in pages.json; 3: who may fetch each asset; 4: where each
-# section's code is, and code as a full-text field of its own
-SCHEMA_VERSION = 4
+# section's code is, and code as a full-text field of its own; 5: locales (each page's, and a part per locale)
+SCHEMA_VERSION = 5
 TEMP_PREFIX = ".tmp-"
 
 
@@ -45,6 +46,10 @@ class BuildFolder:
     @property
     def semantic(self) -> Path:
         return self.path / "semantic"
+
+    def locale(self, segment: str) -> BuildFolder:
+        """The part of this build for a locale after the default (``segment``: "pt-br")."""
+        return BuildFolder(self.path / "locales" / segment)
 
 
 def index_root(data_dir: Path | str) -> Path:

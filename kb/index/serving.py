@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from flask import current_app, g
 
+from kb.content.locales import configured
 from kb.content.store import Site
 from kb.errors import IndexNotBuiltError
 from kb.index.layout import BuildFolder, current_build_dir, index_root, read_manifest, schema_problem
@@ -35,6 +36,8 @@ class Build:
     fulltext: object  # whoosh.index.Index
     lexical: lexical.LexicalIndex | None
     semantic: semantic.SemanticIndex | None
+    locale: str = ""  # the URL segment of the locale this part serves; "" for the default's
+    editions: dict[str, Build] = field(default_factory=dict)  # the default's part: every other locale's, by segment
 
     def __post_init__(self):
         self._local = threading.local()
@@ -42,6 +45,15 @@ class Build:
     @property
     def build_id(self) -> str:
         return self.path.name
+
+    @property
+    def language(self) -> str:
+        """The language its full-text index reads (ISO 639-1)."""
+        return self.lexical.language if self.lexical is not None else fulltext.language_of(self.schema)
+
+    def edition(self, segment: str) -> Build:
+        """The part of this build serving the locale of ``segment`` (the default's: this one)."""
+        return self.editions.get(segment, self) if segment else self
 
     @cached_property
     def schema(self):
@@ -107,26 +119,36 @@ def open_build(path: Path) -> Build:
     problem = schema_problem(path)
     if problem:
         raise IndexNotBuiltError(path, problem)
-    parts = BuildFolder(path)
+    manifest = read_manifest(path)
+    build = _open_part(path, BuildFolder(path), manifest, "")
+    for tag in list(manifest.get("locales", {}))[1:]:
+        segment = tag.lower()
+        build.editions[segment] = _open_part(path, BuildFolder(path).locale(segment), manifest, segment)
+    return build
+
+
+def _open_part(path: Path, parts: BuildFolder, manifest: dict, segment: str) -> Build:
     return Build(
         path=path,
-        manifest=read_manifest(path),
+        manifest=manifest,
         site=Site.load(parts.pages),
         fulltext=fulltext.open_index(parts.fulltext),
         lexical=lexical.LexicalIndex.load(parts.lexical) if lexical.exists(parts.lexical) else None,
         semantic=semantic.SemanticIndex.load(parts.semantic) if semantic.exists(parts.semantic) else None,
+        locale=segment,
     )
 
 
 class EncoderHolder:
     """Loads the query encoder once per process; remembers a failure so kb runs degraded, not broken."""
 
-    def __init__(self, config, *, for_documents: bool = False, factory=None):
+    def __init__(self, config, *, for_documents: bool = False, factory=None, model: str | None = None):
         """``for_documents``: for index builds, which use the model's fp32 export on every core when there is one
         (the original model otherwise); queries use the int8 export when there is one.
-        ``factory``: makes the encoder instead of loading the model (what ``create_app`` was given: tests)."""
+        ``factory``: makes the encoder instead of loading the model (what ``create_app`` was given: tests).
+        ``model``: the model to hold (default: the default locale's, see :func:`model_for`)."""
         self.enabled = bool(config["SEMANTIC_ENABLED"])
-        self.name = config["EMBEDDING_MODEL"]
+        self.name = model or model_for(config, configured(config)[0])
         self.factory = factory
         self.onnx_dir = config["DATA_DIR"] if config.get("ONNX_ENABLED", True) else None
         self.for_documents = for_documents
@@ -226,16 +248,48 @@ class EncoderHolder:
         )
 
 
+def model_for(config, locale) -> str:
+    """The embedding model of ``locale``'s articles: ``EMBEDDING_MODEL`` when it reads the locale's language,
+    else ``MULTILINGUAL_MODEL``."""
+    model = config["EMBEDDING_MODEL"]
+    return model if semantic.reads(model, locale.language) else config.get("MULTILINGUAL_MODEL", model)
+
+
 def init_app(app) -> None:
     state = state_of(app)
     state.indexes = IndexHolder(app.config["DATA_DIR"])
     state.encoder = EncoderHolder(app.config, factory=state.encoder_factory)
+    state.encoders = {state.encoder.name: state.encoder}
+    for locale in configured(app.config)[1:]:
+        model = model_for(app.config, locale)
+        if model not in state.encoders:
+            state.encoders[model] = EncoderHolder(app.config, factory=state.encoder_factory, model=model)
+
+
+def holder_for(app, model: str) -> EncoderHolder:
+    """The query encoder holder of ``model`` (the default locale's when this app does not use ``model``)."""
+    state = state_of(app)
+    return state.encoders.get(model) or state.encoder
 
 
 def get_build() -> Build:
+    """The current build's part for this request's locale (``g.kb_locale``; the default's when none is set), or
+    for the language of what is shown (``g.kb_content_locale``: an agent reads a ticket in its own language)."""
+    if "kb_build" not in g:
+        g.kb_build = state_of(current_app).indexes.current()
+    locale = g.get("kb_content_locale") or g.get("kb_locale")  # a ticket's own language, for an agent's view
+    return g.kb_build.edition(locale.segment if locale is not None and locale != default_locale() else "")
+
+
+def get_default_build() -> Build:
+    """The current build's part for the default locale, whatever the request's."""
     if "kb_build" not in g:
         g.kb_build = state_of(current_app).indexes.current()
     return g.kb_build
+
+
+def default_locale():
+    return configured(current_app.config)[0]
 
 
 def get_searcher():
@@ -247,7 +301,7 @@ def get_encoder():
     build = get_build()
     if build.semantic is None:
         return None
-    holder: EncoderHolder = state_of(current_app).encoder
+    holder = holder_for(current_app, build.semantic.model)
     encoder = holder.get()
     if encoder is not None and encoder.name != build.semantic.model:
         return None
@@ -259,15 +313,34 @@ def semantic_status() -> dict:
     return {"enabled": holder.enabled, "loaded": holder.loaded, "error": holder.error, "encoder": holder.kind}
 
 
-def encoder_holder(app, *, for_documents: bool = False) -> EncoderHolder:
+def encoder_holder(app, *, for_documents: bool = False, model: str | None = None) -> EncoderHolder:
     """A new holder with this app's settings and encoder factory (the CLI's: each command loads its own)."""
-    return EncoderHolder(app.config, for_documents=for_documents, factory=state_of(app).encoder_factory)
+    return EncoderHolder(app.config, for_documents=for_documents, factory=state_of(app).encoder_factory, model=model)
+
+
+def document_encoders(app, default_encoder) -> dict[str, object | None]:
+    """The encoder that embeds each locale's articles, by tag: ``default_encoder`` for every locale of its
+    model, a holder of its own (loaded now) for each other model."""
+    locales = configured(app.config)
+    encoders: dict[str, object | None] = {}
+    by_model: dict[str, object | None] = {model_for(app.config, locales[0]): default_encoder}
+    for locale in locales:
+        model = model_for(app.config, locale)
+        if model not in by_model:
+            holder = encoder_holder(app, for_documents=True, model=model)
+            by_model[model] = holder.get()
+            if holder.enabled and by_model[model] is None:
+                log.warning("%s articles get no semantic search: %s", locale.tag, holder.error)
+        encoders[locale.tag] = by_model[model]
+    return encoders
 
 
 def export_after_build(config, holder: EncoderHolder, encoder) -> str | None:
     """After a build with the real model, export and check the int8 query model when ONNX is on; a line for the
-    user, or None when there is nothing to say (off, a test encoder, or a checked export already there)."""
+    user, or None when there is nothing to say (off, a test encoder, another model, or a checked export there)."""
     if encoder is None or not config["ONNX_ENABLED"] or holder.factory is not None:
+        return None
+    if encoder.name != semantic.DEFAULT_MODEL:  # the multilingual models run in their own engines
         return None
     from kb.index.build import export_query_model
 

@@ -55,10 +55,10 @@ def test_an_article_that_renders_too_slowly_is_left_out(tmp_path, monkeypatch):
     monkeypatch.setattr(pages, "RENDER_SECONDS", 0.2)
     real_render = pages.render_article
 
-    def slow_render(article, slugs):
+    def slow_render(article, slugs, **options):
         if article.path == "slow.md":
             time.sleep(5)  # stands for a pathological Markdown input
-        return real_render(article, slugs)
+        return real_render(article, slugs, **options)
 
     monkeypatch.setattr(pages, "render_article", slow_render)
     (tmp_path / "slow.md").write_text("# Slow\n\nText.\n")
