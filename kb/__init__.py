@@ -61,11 +61,14 @@ def create_app(config: dict | None = None, *, encoder_factory: Callable[[], Any]
     from kb import auth, db
     from kb.index import serving
     from kb.query import capacity
-    from kb.web import errors, requests, security
+    from kb.web import errors, i18n, locales, requests, script_strings, security
 
     app.extensions["kb"] = State(encoder_factory=encoder_factory, secret_key_kept=secret_key_kept)
     requests.init_app(app)
     CSRFProtect(app)
+    locales.init_app(app)
+    i18n.init_app(app)
+    script_strings.init_app(app)
     security.init_app(app)
     serving.init_app(app)
     capacity.init_app(app)

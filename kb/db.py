@@ -43,6 +43,7 @@ events = sa.Table(
     sa.Column("position", sa.Integer),  # clicks: 1-based rank of what was clicked
     sa.Column("session", sa.String(64), index=True),  # beacon / contact form conversation, for deflection
     sa.Column("visitor", sa.String(32)),  # salted hash of address and browser; the salt changes daily
+    sa.Column("locale", sa.String(35), index=True),  # the language of the page or request, e.g. "pt-BR"
 )
 
 daily_salts = sa.Table(
@@ -68,6 +69,7 @@ tickets = sa.Table(
     sa.Column("updated_at", UTCDateTime()),
     sa.Column("resolved_article", sa.String(200)),  # the article an agent marked as resolving it
     sa.Column("resolved_by", sa.String(320)),
+    sa.Column("locale", sa.String(35)),  # the language the customer wrote in: the page's, the API's, or detected
     sa.Index("ix_tickets_email", "email"),
 )
 

@@ -21,8 +21,9 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
+from kb.content.locales import canonical, tag_problem
 from kb.db import daily_salts, events
 from kb.errors import EventInvalid
 from kb.state import state_of
@@ -62,9 +63,12 @@ def record(
     results: int | None = None,
     position: int | None = None,
     session: str | None = None,
+    locale: str | None = None,
     **data,
 ) -> bool:
-    """Queue one event; False when it is not recorded (a bot, or the queue is full). Never raises."""
+    """Queue one event; False when it is not recorded (a bot, or the queue is full). Never raises.
+
+    ``locale``: the language it happened in (default: the request's, when it has one)."""
     try:
         if has_request_context() and (is_bot(request.user_agent.string) or _team_member(surface)):
             return False
@@ -78,12 +82,20 @@ def record(
             "position": position,
             "session": session[:64] if session else None,
             "visitor": visitor_hash() if has_request_context() else None,
+            "locale": (locale or _request_locale() or "")[:35] or None,
             "data": {k: v for k, v in data.items() if v is not None},
         }
         return writer().put(row)
     except Exception:  # analytics must never take a page down with it
         log.exception("could not record a %s event", type_)
         return False
+
+
+def _request_locale() -> str | None:
+    if not has_request_context():
+        return None
+    locale = g.get("kb_content_locale") or g.get("kb_locale")  # an agent's view of a ticket: the ticket's
+    return locale.tag if locale is not None else None
 
 
 def _team_member(surface: str) -> bool:
@@ -311,6 +323,12 @@ def record_client_events(payload) -> int:
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_CLIENT_EVENTS:
         raise EventInvalid(f'send {{"events": [...]}} with 1 to {MAX_CLIENT_EVENTS} events')
     checked = [_client_event(i, item) for i, item in enumerate(items)]
+    batch_locale = payload.get("locale")  # the page's, for every event that does not say its own
+    if batch_locale is not None and (not isinstance(batch_locale, str) or tag_problem(batch_locale) is not None):
+        raise EventInvalid("locale must be a language tag like en or pt-BR")
+    if batch_locale:
+        for event in checked:
+            event.setdefault("locale", canonical(batch_locale))
     return sum(record(**event) for event in checked)
 
 
@@ -325,6 +343,11 @@ def _client_event(index: int, item) -> dict:
     if surface not in SURFACES:
         raise EventInvalid(f"{where}.surface must be one of {', '.join(SURFACES)}")
     event = {"type_": type_, "surface": surface, **_texts(where, item), **_counts(where, item)}
+    locale = item.get("locale")
+    if locale is not None:
+        if not isinstance(locale, str) or tag_problem(locale) is not None:
+            raise EventInvalid(f"{where}.locale must be a language tag like en or pt-BR")
+        event["locale"] = canonical(locale)
     articles = item.get("articles")
     if articles is not None:
         event["articles"] = _articles(where, articles)

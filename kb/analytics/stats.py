@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from kb.analytics.gaps import cluster_queries, gap_queries
+from kb.content.locales import canonical, tag_problem
 from kb.db import events
 from kb.errors import PeriodError
 from kb.query.boosts import latest_votes, normalize_query
@@ -29,6 +30,7 @@ DEFLECTION_SURFACES = ("beacon", "contact_form")
 class Period:
     start: dt.date
     end: dt.date
+    locale: str | None = None  # only the events of this language ("pt-BR"); all of them when None
 
     @property
     def since(self) -> dt.datetime:
@@ -99,6 +101,7 @@ class Stats:
         return {
             "from": self.period.start.isoformat(),
             "to": self.period.end.isoformat(),
+            "locale": self.period.locale,
             "searches": self.searches,
             "searches_per_day": self.searches_per_day,
             "unique_visitors": self.unique_visitors,
@@ -119,17 +122,53 @@ def compute(engine: sa.Engine, period: Period, *, titles: dict[str, str] | None 
     """Every figure for ``period``. ``titles`` names articles; ``encoder`` groups content gaps by meaning."""
     titles = titles or {}
     stats = Stats(period)
-    in_period = sa.and_(events.c.created_at >= period.since, events.c.created_at < period.until)
+    in_period = _in(period)
     with engine.connect() as conn:
         _searches(conn, in_period, stats)
         _articles(conn, in_period, stats, titles)
         _positions(conn, in_period, stats)
         _suggestions(conn, in_period, stats)
         _deflection(conn, in_period, stats)
-    stats.content_gaps = cluster_queries(
-        gap_queries(stats.no_result_searches, stats.unconfident_searches)[:MAX_GAP_QUERIES], encoder
-    )
+        stats.content_gaps = _gaps_per_language(conn, period, stats, encoder)
     return stats
+
+
+def _in(period: Period):
+    within = sa.and_(events.c.created_at >= period.since, events.c.created_at < period.until)
+    return within if period.locale is None else sa.and_(within, events.c.locale == period.locale)
+
+
+def _gaps_per_language(conn, period: Period, stats: Stats, encoder) -> list[dict]:
+    """Content gaps grouped by meaning within each language (a question and its translation are two gaps: each
+    edition lacks its own article), each saying its language when the period has several.
+
+    ``encoder``: one encoder for every language, or a mapping of locale tag to encoder (None: by words)."""
+    languages = [period.locale] if period.locale else _languages(conn, period)
+    if len(languages) <= 1:
+        return cluster_queries(_gap_list(stats), _encoder_of(encoder, languages[0] if languages else None))
+    gaps: list[dict] = []
+    for language in languages:
+        part = Stats(Period(period.start, period.end, language))
+        _searches(conn, _in(part.period), part)
+        gaps += [
+            {**gap, "locale": language} for gap in cluster_queries(_gap_list(part), _encoder_of(encoder, language))
+        ]
+    return sorted(gaps, key=lambda gap: -gap.get("count", 0))
+
+
+def _gap_list(stats: Stats) -> list[dict]:
+    return gap_queries(stats.no_result_searches, stats.unconfident_searches)[:MAX_GAP_QUERIES]
+
+
+def _languages(conn, period: Period) -> list[str]:
+    rows = conn.execute(
+        sa.select(events.c.locale).where(_in(period), events.c.type == "search").group_by(events.c.locale)
+    ).all()
+    return sorted(locale for (locale,) in rows if locale) or []
+
+
+def _encoder_of(encoder, locale: str | None):
+    return encoder.get(locale) if isinstance(encoder, dict) else encoder
 
 
 def _count_by(conn, column, where) -> dict:
@@ -321,19 +360,44 @@ def current_stats(period: Period) -> Stats:
     from flask import current_app
 
     from kb.analytics import events
-    from kb.index.serving import get_build, get_encoder
+    from kb.index.serving import get_build
     from kb.state import state_of
 
     events.flush()
     titles = {slug: page.title for slug, page in get_build().site.all_pages.items()}
+    return compute(state_of(current_app).engine, period, titles=titles, encoder=_encoders())
+
+
+def _encoders() -> dict:
+    """The query encoder of each locale's articles, by tag (None where there is none): gaps of a language are
+    grouped by the model that reads it."""
+    from flask import current_app, g
+
+    from kb.content.locales import configured
+    from kb.index.serving import get_encoder
+
+    found = {}
+    before = g.get("kb_content_locale")
     try:
-        encoder = get_encoder()
-    except Exception:  # the dashboard works without the model
-        current_app.logger.exception("no encoder for grouping content gaps")
-        encoder = None
-    return compute(state_of(current_app).engine, period, titles=titles, encoder=encoder)
+        for locale in configured(current_app.config):
+            g.kb_content_locale = locale
+            try:
+                found[locale.tag] = get_encoder()
+            except Exception:  # the dashboard works without the model
+                current_app.logger.exception("no encoder for grouping the %s content gaps", locale.tag)
+                found[locale.tag] = None
+    finally:
+        g.kb_content_locale = before
+    found[None] = found[configured(current_app.config)[0].tag]  # events recorded before kb knew locales
+    return found
 
 
 def period_from_args(args) -> Period:
-    """The period a request asks for with ``from`` and ``to`` (ISO dates); raises PeriodError."""
-    return parse_period(args.get("from"), args.get("to"))
+    """The period a request asks for with ``from`` and ``to`` (ISO dates) and, optionally, the ``locale`` of
+    the events to count; raises PeriodError."""
+    period = parse_period(args.get("from"), args.get("to"))
+    locale = args.get("locale") or None
+    if locale is not None and tag_problem(locale) is not None:
+        raise PeriodError(f"`locale` must be a language tag like en or pt-BR, got {locale[:40]!r}")
+    period.locale = canonical(locale) if locale else None
+    return period

@@ -26,7 +26,10 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
+from babel.support import Translations
 
+from kb.config import TRANSLATIONS
+from kb.content.locales import Locale, canonical, configured
 from kb.db import outbox, tickets
 
 log = logging.getLogger(__name__)
@@ -92,6 +95,7 @@ def _claim(engine: sa.Engine, row_id: int, now: dt.datetime) -> dict | None:
                     tickets.c.url,
                     tickets.c.source,
                     tickets.c.shown,
+                    tickets.c.locale,
                     tickets.c.created_at.label("ticket_created"),
                 )
                 .join(tickets, tickets.c.id == outbox.c.ticket_id)
@@ -162,6 +166,7 @@ def payload(row: dict) -> dict:
         "url": row["url"],
         "source": row["source"],
         "suggested_before": row["shown"],
+        "locale": row.get("locale"),
     }
 
 
@@ -192,8 +197,10 @@ def send_email(config, row: dict) -> None:
     data = payload(row)
     host = url.hostname or "localhost"
     customer = Address(display_name=one_line(data["name"]), addr_spec=data["email"])
+    _ = team_translations(config).gettext  # the team reads the help center's default language
     message = EmailMessage()
-    message["Subject"] = one_line(f"[Ticket #{data['id']}] {data['subject'] or data['message'][:60]}")
+    title = data["subject"] or data["message"][:60]
+    message["Subject"] = one_line(_("[Ticket #%(id)s] %(title)s") % {"id": data["id"], "title": title})
     message["From"] = config.get("SMTP_FROM") or Address("kb", "kb", host)
     message["To"] = config["TICKET_EMAIL_TO"]
     message["Reply-To"] = customer  # quoted by the header class: a name can never add an address
@@ -201,10 +208,12 @@ def send_email(config, row: dict) -> None:
     lines = [
         data["message"],
         "",
-        f"From: {customer}",
-        f"Page: {data['url'] or '-'}",
-        f"Suggested before writing: {', '.join(data['suggested_before']) or 'nothing'}",
+        _("From: %(customer)s") % {"customer": customer},
+        _("Page: %(url)s") % {"url": data["url"] or "-"},
+        _("Suggested before writing: %(articles)s") % {"articles": ", ".join(data["suggested_before"]) or _("nothing")},
     ]
+    if data["locale"] and len(configured(config)) > 1:
+        lines.append(_("Written in: %(language)s") % {"language": _language_name(data["locale"], config)})
     message.set_content("\n".join(lines))
     client = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
     with client(url.hostname, url.port or (465 if url.scheme == "smtps" else 25), timeout=TIMEOUT) as smtp:
@@ -213,6 +222,15 @@ def send_email(config, row: dict) -> None:
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(message)
+
+
+def team_translations(config) -> Translations:
+    """kb's strings in the help center's default language, for what the support team reads outside a request."""
+    return Translations.load(str(TRANSLATIONS), [configured(config)[0].babel])
+
+
+def _language_name(tag: str, config) -> str:
+    return Locale(canonical(tag)).name_in(configured(config)[0])
 
 
 def pending(engine: sa.Engine) -> list[dict]:

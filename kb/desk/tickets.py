@@ -31,6 +31,7 @@ class TicketInput:
     subject: str = ""
     url: str | None = None
     shown: tuple[str, ...] = ()
+    locale: str | None = None  # the language the customer wrote in, e.g. "pt-BR"
 
 
 def check(data: dict) -> TicketInput:
@@ -110,6 +111,7 @@ def create(ticket: TicketInput, source: str, config, engine: sa.Engine | None = 
                 source=source,
                 shown=list(ticket.shown),
                 status="open",
+                locale=ticket.locale,
             )
         ).inserted_primary_key[0]
         for destination in destinations(config):

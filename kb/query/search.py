@@ -7,17 +7,26 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from kb.index.serving import get_build, get_encoder, get_searcher
+from kb.index.serving import get_build, get_default_build, get_encoder
 from kb.query.capacity import ranking_slot
-from search import hybrid, snippets
+from search import hybrid, multilingual, snippets
 
 MAX_RESULTS = 50
 
 
 def is_confident(score: float) -> bool:
     """Whether a search result or a suggestion scoring ``score`` (0..1) clearly answers what was asked: one
-    threshold, ``SUGGEST_MIN_SCORE``, for both, so that search and suggestions never disagree about it."""
-    return score >= current_app.config["SUGGEST_MIN_SCORE"]
+    threshold for both (:func:`min_score`), so that search and suggestions never disagree about it."""
+    return score >= min_score()
+
+
+def min_score() -> float:
+    """The confidence threshold of this request's locale: ``MULTILINGUAL_MIN_SCORE`` where its articles were
+    embedded with a multilingual model (whose cosines run on another scale), else ``SUGGEST_MIN_SCORE``."""
+    index = get_build().semantic
+    if index is not None and index.model in multilingual.MULTILINGUAL_MODELS:
+        return current_app.config["MULTILINGUAL_MIN_SCORE"]
+    return current_app.config["SUGGEST_MIN_SCORE"]
 
 
 @dataclass
@@ -83,18 +92,20 @@ def run_search(
     limit: int = MAX_RESULTS,
     category: str | None = None,
     include_internal: bool = False,
+    build=None,
 ) -> Search:
-    """Ranked, presented results for ``query``.
+    """Ranked, presented results for ``query`` (in ``build``, a locale's part of the index: the request's by
+    default).
 
     Raises:
         kb.query.capacity.Busy: this process already ranks and queues as many requests as it may.
     """
-    build = get_build()
+    build = build or get_build()
     mode = mode or current_app.config["SEARCH_MODE"]
     with ranking_slot():
         outcome = hybrid.search(
             query,
-            searcher=get_searcher(),
+            searcher=build.searcher(),
             lexical=build.lexical,
             semantic_index=build.semantic,
             encoder=get_encoder() if mode != "fulltext" else None,
@@ -103,8 +114,23 @@ def run_search(
             category=category,
             include_internal=include_internal,
         )
-        results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site))]
+        results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site, build.language))]
     return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded)
+
+
+UNTRANSLATED_LIMIT = 3
+
+
+def untranslated_results(query: str, category: str | None = None) -> list[Result]:
+    """In a locale after the default: the default locale's articles that have no translation here and match
+    ``query``'s words, to show after the locale's own results. Full-text only: no second model call."""
+    build, default = get_build(), get_default_build()
+    if build is default or not query.strip():
+        return []
+    translated = {page.translation_of for page in build.site.all_pages.values() if page.translation_of}
+    found = run_search(query, mode=hybrid.FULLTEXT, limit=UNTRANSLATED_LIMIT * 4, category=category, build=default)
+    threshold = current_app.config["SUGGEST_MIN_SCORE"]  # the default locale's scale
+    return [r for r in found.results if r.slug not in translated and r.score >= threshold][:UNTRANSLATED_LIMIT]
 
 
 @dataclass(frozen=True)
@@ -127,7 +153,9 @@ def place(page, anchor: str | None) -> Place:
 
 
 def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
-    """The fields a search result and a suggestion show alike, for ``page`` at ``where``."""
+    """The fields a search result and a suggestion show alike, for ``page`` at ``where`` (snippets in the
+    request's language unless ``language`` is given)."""
+    snippet_options.setdefault("language", get_build().language)
     return {
         "slug": page.slug,
         "title": page.title,
@@ -138,13 +166,13 @@ def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
     }
 
 
-def present(hit: hybrid.ArticleHit, terms: list[str], site) -> Result | None:
+def present(hit: hybrid.ArticleHit, terms: list[str], site, language: str | None = None) -> Result | None:
     page = site.pages.get(hit.slug)
     if page is None:
         return None
     where = place(page, hit.anchor)
     return Result(
-        **shown_as(page, where, terms),
+        **shown_as(page, where, terms, language=language or get_build().language),
         score=hit.score,
         confident=is_confident(hit.score),
         status=page.status,

@@ -13,7 +13,7 @@ from flask import current_app
 from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
 from kb.query.capacity import ranking_slot
-from kb.query.search import place, shown_as
+from kb.query.search import min_score, place, shown_as
 from search import fulltext
 from suggest import engine
 from suggest.reading import Message
@@ -119,7 +119,7 @@ def run_suggest(
             page_rules=site.suggest_rules(include_internal),
             url=url,
             limit=limit or config["SUGGEST_LIMIT"],
-            min_score=config["SUGGEST_MIN_SCORE"],
+            min_score=min_score(),
             only_confident=only_confident,
             include_internal=include_internal,
             exclude=frozenset(exclude),
@@ -146,14 +146,14 @@ def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: b
         confident=candidate.confident,
         reasons=candidate.reasons,
         internal=page.status == "internal",
-        excerpt=make_excerpt(where.text, terms) if with_excerpt else None,
+        excerpt=make_excerpt(where.text, terms, language=get_build().language) if with_excerpt else None,
     )
 
 
 EXCERPT_CHARS = 300
 
 
-def make_excerpt(text: str, terms: Sequence[str] = (), limit: int = EXCERPT_CHARS) -> str:
+def make_excerpt(text: str, terms: Sequence[str] = (), limit: int = EXCERPT_CHARS, language: str = "en") -> str:
     """Plain text an agent can paste: the sentences of ``text`` that fit in ``limit`` characters, from the one
     that holds most of the query's ``terms`` (analyzed words) on, so that a section answering several
     problems gives the passage about the customer's."""
@@ -163,7 +163,7 @@ def make_excerpt(text: str, terms: Sequence[str] = (), limit: int = EXCERPT_CHAR
     sentences = _SENTENCE_END.split(text)
     wanted = set(terms)
     if wanted and len(sentences) > 1:
-        found = [len(wanted.intersection(fulltext.plain_terms(sentence))) for sentence in sentences]
+        found = [len(wanted.intersection(fulltext.plain_terms(sentence, language))) for sentence in sentences]
         start = found.index(max(found))
         text = " ".join(sentences[start:]) if found[start] else text
     return _first_sentences(text, limit)

@@ -28,7 +28,7 @@
     button.dataset.originalLabel = original;
     kbCopy(button.getAttribute("data-copy")).then(function () {
       copied(button);
-      button.textContent = button.getAttribute("data-copy-label") || "Copied";
+      button.textContent = button.getAttribute("data-copy-label") || t("Copied");
       button.classList.add("copied");
       announce(button.textContent);
       setTimeout(function () {
@@ -36,7 +36,7 @@
         button.classList.remove("copied");
       }, 2000);
     }, function () {
-      announce("Could not copy; select the text and copy it by hand.");
+      announce(t("Could not copy; select the text and copy it by hand."));
     });
   });
 })();

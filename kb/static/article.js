@@ -88,19 +88,19 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
-    button.textContent = "Copy";
+    button.textContent = t("Copy");
     var timer = null;
     button.addEventListener("click", function () {
       kbCopy(codeText(pre)).then(function () {
         clearTimeout(timer);
-        button.textContent = "Copied";
-        status.textContent = "Copied";
+        button.textContent = t("Copied");
+        status.textContent = t("Copied");
         timer = setTimeout(function () {
-          button.textContent = "Copy";
+          button.textContent = t("Copy");
           status.textContent = "";
         }, COPIED_MS);
       }, function () {
-        status.textContent = "Could not copy; select the code and copy it by hand.";
+        status.textContent = t("Could not copy; select the code and copy it by hand.");
       }).then(function () {
         if (document.activeElement !== button) { button.focus(); } // the textarea fallback takes the focus
       });

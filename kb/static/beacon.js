@@ -1,7 +1,7 @@
 /* kb chat beacon: <script src="https://help.example.com/beacon.js" data-color="#2563eb" data-greeting="Hi!"
  * data-position="right" defer></script> on any site. It draws in a shadow root: the page's CSS cannot reach in,
  * ours cannot leak out. For host pages: KB.open(), KB.close(), KB.search(text), KB.suggest([slug, ...]).
- * Served by kb/web/beacon.py after send.js (kbSend), both in one closure: load it from /beacon.js, not /static/. */
+ * Served by kb/web/beacon.py after KB_LOCALES, KB_STRINGS and send.js (kbSend), in one closure: load it from /beacon.js. */
 (() => {
   "use strict";
   if (window.KB?.beacon) return; // the tag is on the page twice
@@ -10,6 +10,14 @@
   const base = new URL(".", script.src).href.replace(/\/$/, ""); // where this file is from
   const opt = script.dataset;
   const color = /^#([0-9a-f]{3}){1,2}$/i.test(opt.color) ? opt.color : "#2563eb";
+  // data-locale, the page's or the browser's language, the first kb has (by tag, then language), else its default
+  const locales = KB_LOCALES, lang = (tag) => tag.split("-")[0];
+  const locale = [opt.locale, document.documentElement.lang, navigator.language].map((w = "") =>
+    (w = w.toLowerCase().replace("_", "-"), locales.find((l) => l.toLowerCase() == w) ||
+      locales.find((l) => lang(l.toLowerCase()) == lang(w)))).find(Boolean) || locales[0];
+  // i18n.js's t (no tn: none needed)
+  const strings = KB_STRINGS[locale].messages;
+  const t = (text, values = {}) => (strings[text] || text).replace(/\{(\w+)\}/g, (all, k) => values[k] ?? all);
 
   // Page selectors never match in a shadow tree, where our !important beats the page's: `:host{all:initial!important}`
   // undoes even `div{display:none!important}` on the host element.
@@ -64,8 +72,9 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
 
   // {status, data, retry}; a body that is not JSON (a proxy's error page) reads as {}. retry: seconds to wait
   // when kb is busy (503) or the visitor asked too often (429), from Retry-After.
-  const api = (path, body, signal) =>
-    fetch(`${base}/api/v1/${path}`, { method: body ? "POST" : "GET", body: body && JSON.stringify(body), signal,
+  const api = (path, body, signal) => // with the `locale`, in the body (or the query of a GET)
+    fetch(`${base}/api/v1/${path}${body ? "" : "?locale=" + locale}`,
+      { method: body ? "POST" : "GET", body: body && JSON.stringify({ ...body, locale }), signal,
       headers: body ? { "Content-Type": "application/json" } : {}, credentials: "omit" })
       .then((r) => r.json().catch(() => ({})).then((data) =>
         ({ status: r.status, data, retry: Math.min(+r.headers.get("Retry-After") || 1, 5) })));
@@ -81,7 +90,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     list.hint.textContent = heading;
     // Analytics: a list once it stays a second (they type on), and clicks.
     const slugs = items.map((s) => s.slug), ev = (type, more) =>
-      kbSend([{ type, surface: "beacon", session: sid, query: q?.slice(0, 999), ...more }], { base, fallback: false });
+      kbSend([{ type, surface: "beacon", session: sid, query: q?.slice(0, 999), ...more }], { base, fallback: false, locale });
     list.seen = () => items[0] && list.key != (list.key = sid + slugs) && ev("suggestion_shown", { articles: slugs });
     clearTimeout(wait);
     wait = setTimeout(list.seen, 1000);
@@ -131,7 +140,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     }, () => {}); // superseded, or offline
   }
   function showPageItems() {
-    if (pageItems && !question.value.trim()) render(home, pageItems, pageItems.length ? "Suggested for you" : "");
+    if (pageItems && !question.value.trim()) render(home, pageItems, pageItems.length ? t("Suggested for you") : "");
   }
 
   function show(name) {
@@ -150,7 +159,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   function openArticle(slug, url = "") {
     const mine = (token = {}); // a later click makes this stale
     show("article");
-    art.title.textContent = "Loading…";
+    art.title.textContent = t("Loading…");
     art.body.replaceChildren();
     art.fb.hidden = true;
     art.title.focus();
@@ -172,13 +181,13 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         const id = url.split("#")[1]; // scroll to the section suggested
         if (id) art.body.querySelector("#" + CSS.escape(id))?.scrollIntoView();
       },
-      () => token === mine && (art.title.textContent = "Sorry, this article could not be loaded.")
+      () => token === mine && (art.title.textContent = t("Sorry, this article could not be loaded."))
     );
   }
 
   // "Did this answer your question?": the article page's vote (kb.analytics.events), in this conversation.
   const vote = (helpful) =>
-    kbSend([{ type: "helpful", surface: "beacon", session: sid, article: reading, helpful }], { base, fallback: false });
+    kbSend([{ type: "helpful", surface: "beacon", session: sid, article: reading, helpful }], { base, fallback: false, locale });
 
   function goContact() {
     remember(question.value);
@@ -190,7 +199,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     focusView();
   }
 
-  const LABELS = { name: "Name", email: "Email", message: "Message" };
+  const LABELS = { name: t("Name"), email: t("Email"), message: t("Message") };
   const LIMITS = { name: 200, email: 320, message: 20000 }; // kb/desk/tickets.py, which has the last word
   const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   function field(name, label, type, autocomplete) {
@@ -217,7 +226,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     e.preventDefault();
     for (const n in LABELS) setError(n, "");
     form.alert.hidden = true;
-    Object.assign(form.submit, { disabled: true, textContent: "Sending…" });
+    Object.assign(form.submit, { disabled: true, textContent: t("Sending…") });
     const subject = question.value.trim().slice(0, 300);
     const fields = Object.fromEntries(new FormData(form.el)); // name, email, message
     api("tickets", { ...fields, subject, url: location.href.slice(0, 2048), shown, source: "beacon", session: sid })
@@ -227,16 +236,16 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         if (r.status === 400 && error.fields) {
           // Each problem next to its field; what they wrote stays.
           const bad = Object.keys(LABELS).filter((n) => error.fields[n]);
-          bad.forEach((n) => setError(n, `${LABELS[n]} ${error.fields[n]}.`));
+          bad.forEach((n) => setError(n, t("{field} {problem}.", { field: LABELS[n], problem: error.fields[n] })));
           return bad.length ? form[bad[0]].focus() : fail(error.message);
         }
-        fail("Sorry, your message could not be sent. Please try again.");
+        fail(t("Sorry, your message could not be sent. Please try again."));
       })
-      .catch(() => fail("We couldn't reach the help center. Check your connection and try again."))
-      .then(() => Object.assign(form.submit, { disabled: false, textContent: "Send message" }));
+      .catch(() => fail(t("We couldn't reach the help center. Check your connection and try again.")))
+      .then(() => Object.assign(form.submit, { disabled: false, textContent: t("Send message") }));
   }
   function thank(id) {
-    art.done.textContent = `Your ticket number is #${id}. We'll reply by email.`;
+    art.done.textContent = t("Your ticket number is #{id}. We'll reply by email.", { id });
     form.el.reset();
     render(contact, [], "");
     shown = [], said = [], sid = Math.random() + ""; // a new conversation
@@ -247,47 +256,47 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     if (root) return;
     const host = h("div", { "data-kb-beacon": "" });
     root = host.attachShadow({ mode: "open" }); // open: pages and tests may look in
-    launcher = button("Help", "launcher", () => (panel.hidden ? open() : close()),
+    launcher = button(t("Help"), "launcher", () => (panel.hidden ? open() : close()),
       { "aria-haspopup": "dialog", "aria-expanded": "false" });
 
-    home = { ...makeList("Suggested articles"), none: "No matching articles yet." };
-    question = h("input", { id: "kb-q", autocomplete: "off", placeholder: "Type your question…",
+    home = { ...makeList(t("Suggested articles")), none: t("No matching articles yet.") };
+    question = h("input", { id: "kb-q", autocomplete: "off", placeholder: t("Type your question…"),
       oninput: () => suggestSoon(home, question.value) });
-    views.home = h("div", {}, h("label", { htmlFor: "kb-q" }, "Ask a question"), question, home.hint, home.ul,
-      h("div", { className: "more" }, button("Still need help? Contact us", "b", goContact)));
+    views.home = h("div", {}, h("label", { htmlFor: "kb-q" }, t("Ask a question")), question, home.hint, home.ul,
+      h("div", { className: "more" }, button(t("Still need help? Contact us"), "b", goContact)));
 
     art.title = h("h2", { tabIndex: -1 });
     art.body = h("div", { className: "art" });
-    art.thanks = h("p", { tabIndex: -1 }, "Great, glad it helped!");
+    art.thanks = h("p", { tabIndex: -1 }, t("Great, glad it helped!"));
     const yes = () => {
       vote(true);
       art.ask.hidden = true;
       art.thanks.hidden = false;
       art.thanks.focus(); // the button is gone: keep focus in the panel
     };
-    art.ask = h("div", {}, h("p", {}, "Did this answer your question?"), button("Yes", "b", yes),
-      button("No", "b", () => (vote(false), goContact())));
+    art.ask = h("div", {}, h("p", {}, t("Did this answer your question?")), button(t("Yes"), "b", yes),
+      button(t("No"), "b", () => (vote(false), goContact())));
     art.fb = h("div", { className: "fb" }, art.ask, art.thanks);
-    views.article = h("div", {}, button("‹ Back", "back", () => goto(previous)()), art.title, art.body, art.fb);
+    views.article = h("div", {}, button(t("‹ Back"), "back", () => goto(previous)()), art.title, art.body, art.fb);
 
     // The form goes on suggesting articles for what they write.
-    contact = makeList("These articles might help");
+    contact = makeList(t("These articles might help"));
     form.alert = h("p", { className: "err", role: "alert", hidden: true });
-    form.submit = h("button", { className: "b go" }, "Send message");
+    form.submit = h("button", { className: "b go" }, t("Send message"));
     form.el = h("form", { noValidate: true, onsubmit: submit }, // the server says what is wrong
-      field("name", "Name", "text", "name"), field("email", "Email", "email", "email"),
-      field("message", "How can we help?"), form.alert, form.submit, contact.hint, contact.ul);
+      field("name", LABELS.name, "text", "name"), field("email", LABELS.email, "email", "email"),
+      field("message", t("How can we help?")), form.alert, form.submit, contact.hint, contact.ul);
     form.message.addEventListener("input", () => suggestSoon(contact, form.message.value));
-    views.contact = h("div", {}, button("‹ Back", "back", goto("home")), h("h2", {}, "Contact us"), form.el);
+    views.contact = h("div", {}, button(t("‹ Back"), "back", goto("home")), h("h2", {}, t("Contact us")), form.el);
 
     art.done = h("p");
-    views.thanks = h("div", {}, h("h2", { tabIndex: -1 }, "Thanks! We got your message."), art.done,
-      button("Back to help", "b", goto("home")));
+    views.thanks = h("div", {}, h("h2", { tabIndex: -1 }, t("Thanks! We got your message.")), art.done,
+      button(t("Back to help"), "b", goto("home")));
 
     panel = h("div", { className: "panel", hidden: true, role: "dialog", "aria-modal": "true",
-      "aria-label": "Help", onkeydown: keys },
-      h("div", { className: "top" }, h("p", {}, opt.greeting || "Hi! How can we help?"),
-        button("×", "x", close, { "aria-label": "Close help" })),
+      "aria-label": t("Help"), onkeydown: keys },
+      h("div", { className: "top" }, h("p", {}, opt.greeting || t("Hi! How can we help?")),
+        button("×", "x", close, { "aria-label": t("Close help") })),
       h("div", { className: "scroll" }, ...Object.values(views)));
     show("home");
     try { // a constructed sheet works under the host page's CSP; a <style> needs 'unsafe-inline' there

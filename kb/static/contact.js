@@ -71,7 +71,7 @@
     fetch("/api/v1/suggest", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ text: text.slice(0, 20000), limit: 3 }),
+      body: JSON.stringify({ text: text.slice(0, 20000), limit: 3, locale: document.documentElement.lang || null }),
       signal: controller.signal
     })
       .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })

@@ -76,7 +76,9 @@
       if (controller) controller.abort();
       if (q.length < 2) { close(); return; }
       controller = new AbortController();
-      fetch("/api/v1/search?limit=6&record=0&q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
+      var locale = document.documentElement.lang; // the page's: its edition's articles
+      var url = "/api/v1/search?limit=6&record=0" + (locale ? "&locale=" + encodeURIComponent(locale) : "");
+      fetch(url + "&q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
         .then(function (r) {
           var busy = r.status === 503 || r.status === 429;
           if (busy && again !== true) {

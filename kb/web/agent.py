@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from kb import auth
 from kb.analytics import events
+from kb.content.locales import configured
 from kb.desk import inbox, tickets
 from kb.index.serving import get_build
+from kb.web.i18n import current_locale
+from kb.web.locales import find_locale
 from kb.web.site_files import base_url
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -29,7 +33,7 @@ def sign_in_post():
     target = request.form.get("next", "")
     agent = auth.authenticate(email, password)
     if agent is None:
-        error = "That e-mail and password do not match an agent account."
+        error = gettext("That e-mail and password do not match an agent account.")
         return render_template("agent/sign_in.html", email=email, error=error, next=target), 401
     login_user(agent)
     return redirect(auth.safe_next(target, url_for("agent.ticket_list")), code=303)
@@ -40,7 +44,7 @@ def sign_out():
     if current_user.is_authenticated:
         auth.end_sessions(current_user.id)
     logout_user()
-    flash("You are signed out.", "agent")
+    flash(gettext("You are signed out."), "agent")
     return redirect(url_for("agent.sign_in"), code=303)
 
 
@@ -60,7 +64,9 @@ def ticket_list():
 def ticket(ticket_id: int):
     found = tickets.get(ticket_id)
     if found is None:
-        abort(404, description=f"There is no ticket #{ticket_id}.")
+        abort(404, description=gettext("There is no ticket #%(id)s.", id=ticket_id))
+    language = find_locale(found.get("locale"))
+    g.kb_content_locale = language  # its suggestions are articles in the customer's language
     site = get_build().site
     suggestions, shown = inbox.suggest_for_customer(
         found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
@@ -71,6 +77,7 @@ def ticket(ticket_id: int):
     return render_template(
         "agent/ticket.html",
         ticket=found,
+        language=language.name_in(current_locale()) if language and len(configured(current_app.config)) > 1 else None,
         shown=shown,
         shown_elsewhere=[_article_link(site, slug) for slug in shown if slug not in suggested],
         suggestions=suggestions,
@@ -107,8 +114,8 @@ def change_status(ticket_id: int):
     except inbox.InboxError as e:
         abort(400, description=str(e))
     if not changed:
-        abort(404, description=f"There is no ticket #{ticket_id}.")
-    flash(f"Ticket #{ticket_id} is now {status}.", "agent")
+        abort(404, description=gettext("There is no ticket #%(id)s.", id=ticket_id))
+    flash(gettext("Ticket #%(id)s is now %(status)s.", id=ticket_id, status=gettext(status)), "agent")
     return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
 
 
@@ -117,11 +124,14 @@ def change_status(ticket_id: int):
 def mark_resolved(ticket_id: int):
     slug = request.form.get("article", "").strip() or None
     if slug is not None and slug not in get_build().site.pages:
-        abort(400, description=f"There is no article {slug!r}.")
+        abort(400, description=gettext("There is no article %(slug)s.", slug=repr(slug)))
     if not inbox.mark_resolved(ticket_id, slug, current_user.email):
-        abort(404, description=f"There is no ticket #{ticket_id}.")
+        abort(404, description=gettext("There is no ticket #%(id)s.", id=ticket_id))
     current_app.logger.info("ticket %s resolved by article %s (%s)", ticket_id, slug, current_user.email)
-    flash("Marked as the article that resolved this ticket." if slug else "Resolving article cleared.", "agent")
+    done = (
+        gettext("Marked as the article that resolved this ticket.") if slug else gettext("Resolving article cleared.")
+    )
+    flash(done, "agent")
     return redirect(url_for("agent.ticket", ticket_id=ticket_id), code=303)
 
 

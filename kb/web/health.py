@@ -78,6 +78,11 @@ def healthz():
             "sections": build.manifest["sections"],
             "semantic": build.semantic is not None,
         }
+        if len(build.manifest.get("locales", {})) > 1:  # each language's part, and whether it has embeddings
+            body["index"]["locales"] = {
+                tag: {**part, "semantic": build.edition("" if i == 0 else tag.lower()).semantic is not None}
+                for i, (tag, part) in enumerate(build.manifest["locales"].items())
+            }
     except IndexNotBuiltError as e:
         body["index"] = {"error": e.message}
     if under_way and not body["index"].get("semantic"):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from kb.analytics import events
 from kb.analytics.popular import popular_slugs
 from kb.auth import is_agent
 from kb.index.serving import get_build
-from kb.query.search import run_search
+from kb.query.search import run_search, untranslated_results
 from kb.state import state_of
+from kb.web.locales import home_redirect, localized
 from kb.web.site_files import base_url
 from search import hybrid
 
@@ -20,12 +22,19 @@ RELATED_LIMIT = 5
 MAX_REASON = 500
 
 
-@bp.get("/")
+@localized(bp, "/", methods=["GET"])
 def index():
+    chosen = home_redirect()
+    if chosen is not None:
+        return chosen
     site = get_build().site
-    return render_template(
-        "help/index.html", categories=site.category_views(), popular=popular_pages(site), recent=site.recent()
+    response = make_response(
+        render_template(
+            "help/index.html", categories=site.category_views(), popular=popular_pages(site), recent=site.recent()
+        )
     )
+    response.vary.update(("Accept-Language", "Cookie"))  # the unprefixed home page may send a visitor on
+    return response
 
 
 def popular_pages(site) -> list:
@@ -40,20 +49,20 @@ def popular_pages(site) -> list:
     return [published[slug] for slug in slugs]
 
 
-@bp.get("/categories/<slug>")
+@localized(bp, "/categories/<slug>", methods=["GET"])
 def category(slug: str):
     view = get_build().site.category_view(slug)
     if view is None:
-        abort(404, description=f"There is no category called “{slug}”.")
+        abort(404, description=gettext("There is no category called “%(slug)s”.", slug=slug))
     return render_template("help/category.html", view=view)
 
 
-@bp.get("/articles/<slug>")
+@localized(bp, "/articles/<slug>", methods=["GET"])
 def article(slug: str):
     build = get_build()
     page = build.site.public_page(slug) or _internal_page_for_agents(build.site, slug)
     if page is None:
-        abort(404, description="This article does not exist or is no longer published.")
+        abort(404, description=gettext("This article does not exist or is no longer published."))
     previous, following = build.site.neighbours(page) if page.status == "published" else (None, None)
     response = render_template(
         "help/article.html",
@@ -91,14 +100,14 @@ def related_pages(build, page) -> list:
     return [p for p in view.pages if p.slug != page.slug][:RELATED_LIMIT] if view else []
 
 
-@bp.post("/articles/<slug>/feedback")
+@localized(bp, "/articles/<slug>/feedback", methods=["POST"])
 def feedback(slug: str):
     page = get_build().site.public_page(slug)
     if page is None:
         abort(404)
     helpful = request.form.get("helpful")
     if helpful not in ("yes", "no"):
-        abort(400, description="Choose “Yes” or “No”.")
+        abort(400, description=gettext("Choose “Yes” or “No”."))
     reason = request.form.get("reason", "")
     comment = request.form.get("comment", "").strip()[:MAX_REASON]
     events.record(
@@ -109,13 +118,13 @@ def feedback(slug: str):
         comment=comment or None,
     )
     if helpful == "yes":
-        flash("Thanks for your feedback!", "feedback")
+        flash(gettext("Thanks for your feedback!"), "feedback")
     else:  # the page then offers the contact form
-        flash("Thanks, we'll use this to improve the article.", "feedback-not-helpful")
+        flash(gettext("Thanks, we'll use this to improve the article."), "feedback-not-helpful")
     return redirect(url_for("help.article", slug=slug, _anchor="feedback"), code=303)
 
 
-@bp.get("/search")
+@localized(bp, "/search", methods=["GET"])
 def search():
     query = request.args.get("q", "").strip()[:500]
     category = request.args.get("category") or None
@@ -135,8 +144,10 @@ def search():
             category=category,
         )
     start = (page_number - 1) * PER_PAGE
+    untranslated = untranslated_results(query, category) if query and page_number == 1 else []
     return render_template(
         "help/search.html",
+        untranslated=untranslated,
         category_titles={slug: c.title for slug, c in site.categories.items()},
         query=query,
         category=category,

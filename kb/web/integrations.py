@@ -12,11 +12,13 @@ import hmac
 
 import bleach
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext
 
 from kb import auth
 from kb.desk import inbox
 from kb.errors import APIError
 from kb.web.api.inputs import MAX_MESSAGES, MAX_TEXT, json_body, with_opening
+from kb.web.locales import request_locale, use_locale
 from kb.web.site_files import base_url
 from suggest.reading import AGENT, CUSTOMER, Message
 
@@ -37,12 +39,14 @@ def webhook_signature(body: bytes, secret: str) -> str:
 def _check_signature(header: str, expected_for, secret_name: str) -> None:
     secret = current_app.config.get(secret_name) or ""
     if not secret:
-        raise APIError(f"this integration is off: set KB_{secret_name} to turn it on", status=403, code="disabled")
+        message = gettext("this integration is off: set %(setting)s to turn it on", setting=f"KB_{secret_name}")
+        raise APIError(message, status=403, code="disabled")
     given = request.headers.get(header)
     if not given:
-        raise APIError(f"the {header} header is missing", status=401, code="unauthorized")
+        raise APIError(gettext("the %(header)s header is missing", header=header), status=401, code="unauthorized")
     if not hmac.compare_digest(given.strip().encode(), expected_for(request.get_data(), secret).encode()):
-        raise APIError(f"the {header} header does not match the body", status=403, code="bad_signature")
+        message = gettext("the %(header)s header does not match the body", header=header)
+        raise APIError(message, status=403, code="bad_signature")
 
 
 @bp.post("/helpscout")
@@ -55,6 +59,9 @@ def helpscout():
     if not any(conversation.values()):
         html = render_template("integrations/helpscout.html", suggestions=[], shown=[], waiting=True)
         return jsonify({"html": html})
+    written = [conversation.get("subject") or "", conversation.get("body") or ""]
+    written += [m.text for m in conversation.get("messages") or () if m.role == "customer"]
+    use_locale(None, " ".join(written))  # Help Scout does not say which language the customer wrote in
     suggestions, shown = inbox.suggest_for_customer(
         **conversation, email=_customer_email(customer), limit=HELPSCOUT_LIMIT
     )
@@ -169,6 +176,7 @@ def webhook():
             "ticket_id": ticket.get("id") if isinstance(ticket.get("id"), (str, int)) else None,
             "suggestions": [s.to_dict() for s in suggestions],
             "already_shown": shown,
+            "locale": request_locale().tag,
         }
     )
 

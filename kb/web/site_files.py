@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from kb.auth import is_agent
 from kb.content.articles import resolve_inside
-from kb.index.serving import get_build
+from kb.content.locales import configured
+from kb.index.serving import get_default_build
+from kb.web.locales import translated_slug
 
 bp = Blueprint("meta", __name__)
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".zip", ".mp4", ".webm"}
@@ -21,14 +24,52 @@ def base_url() -> str:
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    site = get_build().site
-    body = render_template("sitemap.xml", base=base_url(), site=site)
+    body = render_template("sitemap.xml", base=base_url(), entries=sitemap_entries())
     return Response(body, mimetype="application/xml")
+
+
+@dataclass
+class SitemapEntry:
+    url: str
+    updated: str | None = None
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (hreflang, url) with several locales
+
+
+def sitemap_entries() -> list[SitemapEntry]:
+    """Every public page of every locale: the home page, categories and published articles; each with its
+    versions in the other locales when there are several."""
+    locales = configured(current_app.config)
+    build = get_default_build()
+    entries = []
+    for locale in locales:
+        prefix = "" if locale == locales[0] else f"/{locale.segment}"
+        site = build.edition(prefix.lstrip("/")).site
+        homes = [(other.tag, "/" if other == locales[0] else f"/{other.segment}/") for other in locales]
+        entries.append(SitemapEntry(f"{prefix}/", alternates=homes if len(locales) > 1 else []))
+        entries += [SitemapEntry(f"{prefix}/categories/{view.slug}") for view in site.category_views()]
+        for page in site.published():
+            entries.append(SitemapEntry(page.url, page.updated, _page_alternates(page, locale, locales)))
+    return entries
+
+
+def _page_alternates(page, locale, locales) -> list[tuple[str, str]]:
+    if len(locales) < 2:
+        return []
+    found = []
+    for other in locales:
+        slug = translated_slug(page.slug, locale, other)
+        if slug is not None:
+            found.append(
+                (other.tag, f"/articles/{slug}" if other == locales[0] else f"/{other.segment}/articles/{slug}")
+            )
+    return found if len(found) > 1 else []
 
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /search", "Disallow: /api/", f"Sitemap: {base_url()}/sitemap.xml", ""]
+    searches = [f"Disallow: /{locale.segment}/search" for locale in configured(current_app.config)[1:]]
+    lines = ["User-agent: *", "Disallow: /search", *searches, "Disallow: /api/", "Disallow: /language/"]
+    lines += [f"Sitemap: {base_url()}/sitemap.xml", ""]
     return Response("\n".join(lines), mimetype="text/plain")
 
 
@@ -62,6 +103,17 @@ def theme():
     return response
 
 
+def _site_of_asset(path: PurePosixPath):
+    """The site whose articles use the file: another locale's when its path starts with that locale's folder."""
+    build = get_default_build()
+    return build.editions[path.parts[0]].site if path.parts[0] in build.editions else build.site
+
+
+def _inside_edition(path: PurePosixPath) -> str:
+    editions = get_default_build().editions
+    return PurePosixPath(*path.parts[1:]).as_posix() if path.parts[0] in editions else path.as_posix()
+
+
 @bp.get("/assets/<path:filename>")
 def asset(filename: str):
     """A file that the articles show or link, from beside them. Only known file types (never Markdown sources),
@@ -70,7 +122,7 @@ def asset(filename: str):
     path = PurePosixPath(filename)
     if path.suffix.lower() not in ASSET_SUFFIXES or any(p.startswith(".") or p == ".." for p in path.parts):
         abort(404)
-    audience = get_build().site.asset_audience(filename)
+    audience = _site_of_asset(path).asset_audience(_inside_edition(path))
     if audience is None or (audience == "agents" and not is_agent()):
         abort(404)
     real = resolve_inside(current_app.config["ARTICLES_DIR"], filename)

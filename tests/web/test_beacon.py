@@ -13,7 +13,7 @@ STATIC = PROJECT_ROOT / "kb" / "static"
 SCRIPT = STATIC / "beacon.js"
 
 # What the customer's site pays is the transfer: gzip, as served with compression on every page that embeds it.
-BUDGET = 8 * 1024  # bytes gzipped; about 6.2 kB today
+BUDGET = 10 * 1024  # bytes gzipped, with one locale; about 8.1 kB today (8.7 kB with the pt-BR strings too)
 
 
 def test_beacon_is_javascript_cached_for_an_hour(client):

@@ -51,7 +51,9 @@ def suggest_body(dialog, write) -> dict:
 
     with page.expect_request(is_suggest) as sent:
         write()
-    return sent.value.post_data_json
+    body = sent.value.post_data_json
+    assert body.pop("locale") == "en"  # every call says the beacon's locale (the host page's, here)
+    return body
 
 
 def customer(*texts: str) -> list[dict]:

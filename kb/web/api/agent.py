@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext
 
 from kb import auth
 from kb.desk import inbox, tickets
@@ -18,6 +19,7 @@ from kb.web.api.inputs import (
     read_messages,
     with_opening,
 )
+from kb.web.locales import request_locale, use_locale
 
 bp = Blueprint("agent_api", __name__, url_prefix="/api/v1/agent")
 
@@ -33,7 +35,8 @@ def suggest():
     body = json_body()
     ticket = read_ticket(body)
     found, already = inbox.suggest_for_customer(**ticket)
-    return jsonify({"suggestions": [s.to_dict() for s in found], "already_shown": already})
+    payload = {"suggestions": [s.to_dict() for s in found], "already_shown": already}
+    return jsonify({**payload, "locale": request_locale().tag})
 
 
 def read_ticket(body: dict) -> dict:
@@ -47,17 +50,20 @@ def read_ticket(body: dict) -> dict:
     shown = field(body, "shown", list, default=[])
     limit = field(body, "limit", int, default=None)
     written = sum(len(m.text) for m in messages or ())
-    check_length(len(subject) + len(text) + written, "`subject`, `body` and `messages` together are")
+    check_length(len(subject) + len(text) + written, gettext("`subject`, `body` and `messages` together are"))
     url = check_url(url)
     if email is not None and len(email) > 320:
-        raise APIError("`customer_email` is too long (at most 320 characters)", code="invalid_field")
+        raise APIError(gettext("`customer_email` is too long (at most 320 characters)"), code="invalid_field")
     if len(shown) > 50 or not all(isinstance(s, str) and len(s) <= 200 for s in shown):
-        raise APIError("`shown` must be a list of at most 50 article slugs", code="invalid_field")
+        raise APIError(gettext("`shown` must be a list of at most 50 article slugs"), code="invalid_field")
     check_limit(limit)
     if not (subject.strip() or text.strip() or has_text(messages) or url):
         raise APIError(
-            "give the ticket's `subject`, `body` or `messages` (or the `url` it came from)", code="missing_field"
+            gettext("give the ticket's `subject`, `body` or `messages` (or the `url` it came from)"),
+            code="missing_field",
         )
+    written_text = " ".join([subject, text, *(m.text for m in messages or () if m.role == "customer")])
+    use_locale(field(body, "locale", str, default=None), written_text)  # given, else the language it is written in
     ticket = {"email": email, "url": url, "shown": shown, "limit": limit}
     if messages:
         return {**ticket, "subject": "", "body": "", "messages": with_opening(subject, text, messages)}
@@ -68,10 +74,13 @@ def read_ticket(body: dict) -> dict:
 def ticket_list():
     status = request.args.get("status") or None
     if status is not None and status not in inbox.STATUSES:
-        raise APIError(f"`status` must be one of {', '.join(inbox.STATUSES)}, got {status!r}", code="invalid_parameter")
+        message = gettext(
+            "`status` must be one of %(statuses)s, got %(got)s", statuses=", ".join(inbox.STATUSES), got=repr(status)
+        )
+        raise APIError(message, code="invalid_parameter")
     query = request.args.get("q", "")
     if len(query) > 200:
-        raise APIError("`q` is too long (at most 200 characters)", code="query_too_long")
+        raise APIError(gettext("`q` is too long (at most 200 characters)"), code="query_too_long")
     page = int_arg("page", 1, 1, 100_000)
     per_page = int_arg("per_page", inbox.PER_PAGE, 1, 100)
     listing = inbox.list_tickets(status=status, query=query, page=page, per_page=per_page)
@@ -90,7 +99,7 @@ def ticket_list():
 def ticket_detail(ticket_id: int):
     found = tickets.get(ticket_id)
     if found is None:
-        raise APIError(f"there is no ticket {ticket_id}", status=404, code="not_found")
+        raise APIError(gettext("there is no ticket %(id)s", id=ticket_id), status=404, code="not_found")
     suggestions, already = inbox.suggest_for_customer(
         found["subject"], found["message"], email=found["email"], url=found["url"], shown=found["shown"] or []
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from flask import current_app, request
+from flask_babel import gettext
 
 from kb.config import setting
 from kb.errors import APIError
@@ -30,7 +31,9 @@ def check_body_size(read: bytes | None = None) -> None:
     declared = request.content_length
     if (declared is not None and declared > limit) or (declared is None and read is not None and len(read) >= limit):
         raise APIError(
-            f"the request body is larger than {limit // 1024} kB", status=413, code="request_entity_too_large"
+            gettext("the request body is larger than %(size)s kB", size=limit // 1024),
+            status=413,
+            code="request_entity_too_large",
         )
 
 
@@ -38,18 +41,21 @@ def json_body() -> dict:
     """The request's JSON object (Content-Type: application/json)."""
     if not request.is_json:
         raise APIError(
-            "send a JSON object with Content-Type: application/json", status=415, code="unsupported_media_type"
+            gettext("send a JSON object with Content-Type: application/json"), status=415, code="unsupported_media_type"
         )
     body = _parsed_body()
     if not isinstance(body, dict):
-        raise APIError(f"the JSON body must be an object, got {json_type(body)}", code="invalid_json")
+        raise APIError(
+            gettext("the JSON body must be an object, got %(got)s", got=json_type(body)), code="invalid_json"
+        )
     return body
 
 
 def beacon_body():
     """JSON sent by ``navigator.sendBeacon``, which posts text/plain (so the browser sends no preflight)."""
     if request.mimetype not in ("application/json", "text/plain"):
-        raise APIError("send JSON as application/json or text/plain", status=415, code="unsupported_media_type")
+        message = gettext("send JSON as application/json or text/plain")
+        raise APIError(message, status=415, code="unsupported_media_type")
     return _parsed_body()
 
 
@@ -61,7 +67,7 @@ def _parsed_body():
     try:
         return parse_json(raw or b"null")
     except ValueError as e:
-        raise APIError(f"the request body is not valid JSON ({e})", code="invalid_json") from None
+        raise APIError(gettext("the request body is not valid JSON (%(why)s)", why=e), code="invalid_json") from None
 
 
 def field(body: dict, name: str, kind: type, *, default=None):
@@ -70,14 +76,19 @@ def field(body: dict, name: str, kind: type, *, default=None):
     if value is None:
         return default
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-        expected = {str: "a string", int: "a whole number", list: "a list", bool: "true or false"}[kind]
-        raise APIError(f"`{name}` must be {expected}, got {json_type(value)}", code="invalid_field")
+        expected = {str: gettext("a string"), int: gettext("a whole number"), list: gettext("a list")}.get(kind)
+        expected = expected or gettext("true or false")
+        message = gettext(
+            "`%(name)s` must be %(expected)s, got %(got)s", name=name, expected=expected, got=json_type(value)
+        )
+        raise APIError(message, code="invalid_field")
     return value
 
 
 def json_type(value) -> str:
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
-    return kinds.get(type(value), type(value).__name__)
+    number = gettext("a number")
+    kinds = {bool: gettext("a boolean"), int: number, float: number, str: gettext("a string"), list: gettext("a list")}
+    return kinds.get(type(value)) or (gettext("an object") if isinstance(value, dict) else type(value).__name__)
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -88,11 +99,19 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise APIError(
-            f"`{name}` must be a whole number from {low} to {high}, got {raw!r}", code="invalid_parameter"
-        ) from None
+        message = gettext(
+            "`%(name)s` must be a whole number from %(low)s to %(high)s, got %(got)s",
+            name=name,
+            low=low,
+            high=high,
+            got=repr(raw),
+        )
+        raise APIError(message, code="invalid_parameter") from None
     if not low <= value <= high:
-        raise APIError(f"`{name}` must be from {low} to {high}, got {value}", code="invalid_parameter")
+        message = gettext(
+            "`%(name)s` must be from %(low)s to %(high)s, got %(got)s", name=name, low=low, high=high, got=value
+        )
+        raise APIError(message, code="invalid_parameter")
     return value
 
 
@@ -100,22 +119,29 @@ def query_arg(name: str = "q") -> str:
     """The words to search for, required and at most ``MAX_QUERY_CHARS`` long."""
     text = request.args.get(name, "").strip()
     if not text:
-        raise APIError(f"`{name}` is required: the words to search for", code="missing_parameter")
+        raise APIError(gettext("`%(name)s` is required: the words to search for", name=name), code="missing_parameter")
     if len(text) > MAX_QUERY_CHARS:
-        raise APIError(
-            f"`{name}` is too long ({len(text)} characters; at most {MAX_QUERY_CHARS})", code="query_too_long"
+        message = gettext(
+            "`%(name)s` is too long (%(chars)s characters; at most %(most)s)",
+            name=name,
+            chars=len(text),
+            most=MAX_QUERY_CHARS,
         )
+        raise APIError(message, code="query_too_long")
     return text
 
 
 def check_text(text: str, what: str = "`text`") -> None:
-    check_length(len(text), f"{what} is")
+    check_length(len(text), gettext("%(field)s is", field=what))
 
 
 def check_length(chars: int, what: str) -> None:
     """413 when ``chars`` characters of what a customer wrote are more than the engine reads (``MAX_TEXT``)."""
     if chars > MAX_TEXT:
-        raise APIError(f"{what} too long ({chars} characters; at most {MAX_TEXT})", status=413, code="text_too_long")
+        message = gettext(
+            "%(what)s too long (%(chars)s characters; at most %(most)s)", what=what, chars=chars, most=MAX_TEXT
+        )
+        raise APIError(message, status=413, code="text_too_long")
 
 
 def read_messages(body: dict) -> list[Message] | None:
@@ -128,9 +154,10 @@ def read_messages(body: dict) -> list[Message] | None:
     if raw is None:
         return None
     if len(raw) > MAX_MESSAGES:
-        raise APIError(f"`messages` must be at most {MAX_MESSAGES} messages, got {len(raw)}", code="invalid_field")
+        message = gettext("`messages` must be at most %(most)s messages, got %(got)s", most=MAX_MESSAGES, got=len(raw))
+        raise APIError(message, code="invalid_field")
     messages = [_message(item, f"messages[{i}]") for i, item in enumerate(raw)]
-    check_length(sum(len(m.text) for m in messages), "`messages` are")
+    check_length(sum(len(m.text) for m in messages), gettext("`messages` are"))
     return messages
 
 
@@ -147,15 +174,20 @@ def has_text(messages: list[Message] | None) -> bool:
 
 def _message(item, name: str) -> Message:
     if not isinstance(item, dict):
-        raise APIError(
-            f"`{name}` must be an object with a `role` and a `text`, got {json_type(item)}", code="invalid_field"
+        message = gettext(
+            "`%(name)s` must be an object with a `role` and a `text`, got %(got)s", name=name, got=json_type(item)
         )
+        raise APIError(message, code="invalid_field")
     role, text = item.get("role"), item.get("text")
     if role not in ROLES:
-        allowed = " or ".join(f'"{r}"' for r in ROLES)
-        raise APIError(f"`{name}.role` must be {allowed}, got {_shown(role)}", code="invalid_field")
+        allowed = gettext(" or ").join(f'"{r}"' for r in ROLES)
+        message = gettext(
+            "`%(name)s.role` must be %(allowed)s, got %(got)s", name=name, allowed=allowed, got=_shown(role)
+        )
+        raise APIError(message, code="invalid_field")
     if not isinstance(text, str):
-        raise APIError(f"`{name}.text` must be a string, got {_shown(text)}", code="invalid_field")
+        message = gettext("`%(name)s.text` must be a string, got %(got)s", name=name, got=_shown(text))
+        raise APIError(message, code="invalid_field")
     return Message(role, text)
 
 
@@ -171,11 +203,12 @@ def check_url(url: str | None) -> str | None:
 
 def check_limit(limit: int | None) -> None:
     if limit is not None and not 1 <= limit <= MAX_SUGGEST_LIMIT:
-        raise APIError(f"`limit` must be from 1 to {MAX_SUGGEST_LIMIT}, got {limit}", code="invalid_field")
+        message = gettext("`limit` must be from 1 to %(most)s, got %(got)s", most=MAX_SUGGEST_LIMIT, got=limit)
+        raise APIError(message, code="invalid_field")
 
 
 def _shown(value) -> str:
     """A wrong value as an error message quotes it: a string as JSON (its start), anything else by its type."""
     if value is None:
-        return "nothing"
+        return gettext("nothing")
     return json.dumps(value[:40], ensure_ascii=False) if isinstance(value, str) else json_type(value)

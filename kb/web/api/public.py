@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.analytics import events
@@ -22,6 +23,7 @@ from kb.web.api.inputs import (
     query_arg,
     read_messages,
 )
+from kb.web.locales import request_locale, use_locale
 from search import hybrid
 from suggest.reading import Message
 
@@ -35,14 +37,16 @@ def search():
     limit = int_arg("limit", 10, 1, MAX_LIMIT)
     mode = request.args.get("mode") or None
     if mode is not None and mode not in hybrid.MODES:
-        raise APIError(f"`mode` must be one of {', '.join(hybrid.MODES)}, got {mode!r}", code="invalid_parameter")
+        message = gettext("`mode` must be one of %(modes)s, got %(got)s", modes=", ".join(hybrid.MODES), got=repr(mode))
+        raise APIError(message, code="invalid_parameter")
     category = request.args.get("category") or None
+    locale = use_locale(request.args.get("locale"), query)
     result = run_search(query, mode=mode, limit=limit, category=category)
     if request.args.get("record") != "0":  # search-as-you-type asks for each keystroke, and reports the final one
         events.record(
             "search", surface="api", query=query, results=result.total, mode=result.mode, confident=result.confident
         )
-    return jsonify(result.to_dict())
+    return jsonify({**result.to_dict(), "locale": locale.tag})
 
 
 @bp.post("/events")
@@ -69,16 +73,18 @@ def suggest_post():
     text = field(body, "text", str, default="")
     messages = read_messages(body)
     if messages is not None and text.strip():
-        raise APIError("give `text` or `messages`, not both", code="conflicting_fields")
+        raise APIError(gettext("give `text` or `messages`, not both"), code="conflicting_fields")
     url = field(body, "url", str, default=None)
-    field(body, "locale", str, default=None)  # checked, but the help center has one language for now
+    locale = field(body, "locale", str, default=None)
     limit = field(body, "limit", int, default=None)
+    use_locale(locale, text or " ".join(m.text for m in messages or [] if m.role == "customer"))
     return suggestions(text, url, limit, messages)
 
 
 @bp.get("/suggest")
 def suggest_get():
     limit = int_arg("limit", 0, 1, MAX_SUGGEST_LIMIT) or None
+    use_locale(request.args.get("locale"), request.args.get("q", ""))
     return suggestions(request.args.get("q", ""), request.args.get("url") or None, limit)
 
 
@@ -88,12 +94,15 @@ def suggestions(text: str, url: str | None, limit: int | None, messages: list[Me
     check_limit(limit)
     if not (text.strip() or has_text(messages) or url):
         raise APIError(
-            "give `text` (what the customer wrote), `messages` (the conversation) or `url` (the page they are on)",
+            gettext(
+                "give `text` (what the customer wrote), `messages` (the conversation) or `url` (the page they are on)"
+            ),
             code="missing_field",
         )
     found = run_suggest(text, messages=messages, url=url, limit=limit)
     mode, degraded = ranking_mode()
-    return jsonify({"suggestions": [s.to_dict() for s in found], "mode": mode, "degraded": degraded})
+    payload = {"suggestions": [s.to_dict() for s in found], "mode": mode, "degraded": degraded}
+    return jsonify({**payload, "locale": request_locale().tag})
 
 
 @bp.get("/articles/<slug>")
@@ -101,9 +110,10 @@ def article(slug: str):
     """A published article's sanitized HTML, for the beacon to show inside its panel."""
     from kb.index.serving import get_build
 
+    use_locale(request.args.get("locale") or None)
     page = get_build().site.public_page(slug)
     if page is None:
-        raise APIError(f"no published article {slug!r}", status=404, code="not_found")
+        raise APIError(gettext("no published article %(slug)s", slug=repr(slug)), status=404, code="not_found")
     return jsonify(
         {
             "slug": page.slug,
@@ -125,16 +135,17 @@ def create_ticket():
     try:
         ticket = tickets.check(body)
     except TicketInvalid as e:
-        message = f"the ticket was not stored: {e}"
+        message = gettext("the ticket was not stored: %(problems)s", problems=e)
         raise APIError(message, code="invalid_ticket", details={"fields": e.problems}) from None
     source = "beacon" if body.get("source") == "beacon" else "api"
     session = field(body, "session", str, default=None)
+    ticket.locale = use_locale(body.get("locale"), f"{ticket.subject}\n{ticket.message}").tag
     try:
         ticket_id = tickets.create(ticket, source, current_app.config)
     except SQLAlchemyError:
         current_app.logger.exception("could not store a ticket")
         raise APIError(
-            "the ticket could not be stored right now; please try again",
+            gettext("the ticket could not be stored right now; please try again"),
             status=503,
             code="unavailable",
             headers={"Retry-After": "10"},
