@@ -5,9 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# the shipped help center is written in English and Brazilian Portuguese (articles/pt-br/)
+KB_LOCALES ?= en,pt-BR
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test check browser-deps lint lock bench
+.PHONY: setup run test check browser-deps lint lock bench messages catalogs
 
 setup: $(STAMP)  ## Create or update .venv (quick when nothing changed)
 
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 # kb serve builds the full-text index when there is none and serves at once; semantic search is built beside it
 run: setup  ## Serve the help center of the shipped articles on http://$(HOST):$(PORT) (indexing them first if needed)
 	$(VENV)/bin/kb db upgrade
-	$(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
+	KB_LOCALES=$(KB_LOCALES) $(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
 
 browser-deps:  ## Headless Chromium for the browser tests (Debian's package)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
@@ -37,6 +39,20 @@ check: setup  ## Run the fast tests (under a minute): everything but the slow, b
 lock: setup  ## Refresh constraints.txt from what .venv has now (after changing dependencies in pyproject.toml)
 	@{ echo "# Every dependency's version, as tested: make setup installs with -c constraints.txt. Refresh with make lock."; \
 	  $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/'; } > constraints.txt
+
+# The interface's translations: kb/translations/<locale>/LC_MESSAGES/messages.po, compiled to the .mo kept beside it
+messages: setup  ## Extract the interface's messages (pages: messages.pot; scripts: scripts.pot) and update each catalog
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	  --project kb --msgid-bugs-address "" -o kb/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i kb/translations/messages.pot -d kb/translations --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel-scripts.cfg --no-default-keywords -k t -k tn:1,2 --no-location --sort-output \
+	  --project kb --msgid-bugs-address "" -o kb/translations/scripts.pot .
+	$(VENV)/bin/pybabel update -D scripts -i kb/translations/scripts.pot -d kb/translations --no-fuzzy-matching \
+	  --ignore-obsolete
+
+catalogs: setup  ## Compile the catalogs (kb/translations/*/LC_MESSAGES/*.mo, kept in git)
+	$(VENV)/bin/pybabel compile -D messages -d kb/translations --statistics
+	$(VENV)/bin/pybabel compile -D scripts -d kb/translations --statistics
 
 lint: setup
 	$(VENV)/bin/ruff check kb search suggest tests bench
