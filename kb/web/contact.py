@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +12,7 @@ from kb.analytics import events
 from kb.desk import tickets
 from kb.query.capacity import Busy
 from kb.query.suggest import customer_url, run_suggest
+from kb.web.i18n import TOO_LONG
 from kb.web.locales import localized, request_locale
 
 bp = Blueprint("contact", __name__)
@@ -23,7 +23,6 @@ FIELD_NAMES = {
     "subject": lazy_gettext("Subject"),
     "message": lazy_gettext("Your message"),
 }
-TOO_LONG = re.compile(r"is too long \(at most (\d+) characters\)")
 
 
 @localized(bp, "/contact", methods=["GET"])

@@ -7,10 +7,11 @@ and from the ``locale`` parameter in the JSON API); else the best of the configu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import current_app, g, has_request_context
-from flask_babel import Babel, format_date, format_number
+from flask_babel import Babel, format_date, format_number, gettext
 
 from kb.config import TRANSLATIONS
 from kb.content.locales import Locale, configured
@@ -43,6 +44,24 @@ SHOWN_LABELS = (
     N_("api"),
     N_("agent"),
 )
+
+
+TOO_LONG = re.compile(r"is too long \(at most (\d+) characters\)")
+
+
+def ticket_problem(problem: str) -> str:
+    """A problem with a ticket's field, in kb.desk.tickets' English words ("is required"), in the reader's
+    language, to follow the field's name."""
+    too_long = TOO_LONG.fullmatch(problem)
+    if too_long:
+        return gettext("is too long (at most %(most)s characters)", most=too_long[1])
+    known = {
+        "is required": gettext("is required"),
+        "is not an e-mail address": gettext("is not an e-mail address"),
+        "must be a string": gettext("must be a string"),
+        "must be a list of at most 50 article slugs": gettext("must be a list of at most 50 article slugs"),
+    }
+    return known.get(problem, problem)
 
 
 def current_locale() -> Locale:

@@ -188,6 +188,17 @@ def test_an_english_ticket_is_english(i18n_app, i18n_client):
     assert stored_locale(i18n_app, i18n_client.post("/api/v1/tickets", json=ticket).get_json()["id"]) == "en"
 
 
+def test_a_portuguese_tickets_problems_are_in_portuguese(i18n_client):
+    sent = {"email": "ana@example.com", "message": "x" * 20, "subject": "s" * 400, "locale": "pt-BR"}
+    response = i18n_client.post("/api/v1/tickets", json=sent)
+    assert response.status_code == 400
+    fields = response.get_json()["error"]["fields"]
+    assert fields == {"name": "é obrigatório", "subject": "é longo demais (no máximo 300 caracteres)"}
+    english = i18n_client.post("/api/v1/tickets", json={**sent, "locale": "en"}).get_json()["error"]
+    assert english["fields"]["name"] == "is required"
+    assert "`name` is required" in english["message"]
+
+
 @pytest.mark.parametrize("locale", ["!!", 7, {"tag": "pt"}])
 def test_a_ticket_with_a_malformed_locale_is_refused_and_not_stored(i18n_app, i18n_client, locale):
     assert_locale_error(i18n_client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "locale": locale}))

@@ -165,3 +165,33 @@ def test_a_portuguese_help_center_page_speaks_portuguese_and_searches_its_editio
         box.fill("fatura")
     assert "locale=pt-BR" in searched.value.url
     assert script_errors(page) == []
+
+
+@pytest.fixture(scope="module")
+def bilingual(i18n_data_dir, tmp_path_factory, host):
+    """The beacon of the help center of tests/articles_i18n (English and Portuguese articles)."""
+    from tests.fixtures.locales import i18n_config
+
+    database = tmp_path_factory.mktemp("beacon-bilingual") / "kb.sqlite3"
+    app = make_app(i18n_config(i18n_data_dir, database, BEACON_ORIGINS=host.origin))
+    with LiveServer(app) as server:
+        host.pages["/loja.html"] = PAGE.format(lang=' lang="pt-BR"', script=server.url + "/beacon.js", attributes="")
+        yield server
+    state_of(app).engine.dispose()
+
+
+def test_a_portuguese_question_gets_portuguese_articles_in_the_beacon(open_page, bilingual, host):
+    page, _sent = open_on(open_page, host, "/loja.html")
+    page.get_by_role("button", name=PORTUGUESE["launcher"], exact=True).click()
+    dialog = page.get_by_role("dialog", name="Ajuda")
+    dialog.get_by_label(PORTUGUESE["label"]).fill("esqueci minha senha e não consigo entrar")
+    suggestions = dialog.get_by_role("list", name="Artigos sugeridos")
+    answer = suggestions.get_by_role("button", name="Redefina sua senha Redefina pela página de entrada")
+    expect(answer).to_be_visible()
+    expect(suggestions.get_by_text("Reset your password")).to_have_count(0)
+    expect(suggestions.locator("mark").first).to_have_text("Esqueci")  # the Portuguese stems are marked
+    answer.click()  # the article opens inside the panel, in Portuguese
+    expect(dialog.get_by_role("heading", name="Redefina sua senha")).to_be_visible()
+    expect(dialog.get_by_role("heading", name="Se o e-mail não chegar")).to_be_visible()
+    expect(dialog.get_by_text("Isso respondeu à sua pergunta?")).to_be_visible()
+    assert script_errors(page) == []

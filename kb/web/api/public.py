@@ -23,6 +23,7 @@ from kb.web.api.inputs import (
     query_arg,
     read_messages,
 )
+from kb.web.i18n import ticket_problem
 from kb.web.locales import request_locale, use_locale
 from search import hybrid
 from suggest.reading import Message
@@ -132,14 +133,18 @@ def create_ticket():
     from kb.desk import tickets
 
     body = json_body()
+    written = " ".join(str(body.get(name) or "") for name in ("subject", "message"))
+    locale = use_locale(body.get("locale"), written)  # first: its problems are told in its language
     try:
         ticket = tickets.check(body)
     except TicketInvalid as e:
-        message = gettext("the ticket was not stored: %(problems)s", problems=e)
-        raise APIError(message, code="invalid_ticket", details={"fields": e.problems}) from None
+        fields = {name: ticket_problem(problem) for name, problem in e.problems.items()}
+        listed = "; ".join(f"`{name}` {problem}" for name, problem in fields.items())
+        message = gettext("the ticket was not stored: %(problems)s", problems=listed)
+        raise APIError(message, code="invalid_ticket", details={"fields": fields}) from None
     source = "beacon" if body.get("source") == "beacon" else "api"
     session = field(body, "session", str, default=None)
-    ticket.locale = use_locale(body.get("locale"), f"{ticket.subject}\n{ticket.message}").tag
+    ticket.locale = locale.tag
     try:
         ticket_id = tickets.create(ticket, source, current_app.config)
     except SQLAlchemyError:
