@@ -231,6 +231,17 @@ def suggested_links(html: str) -> list[str]:
     return re.findall(r'href="(/[^"]*articles/[^"#]*)', html)
 
 
+def test_the_ticket_list_says_each_tickets_language(i18n_team):
+    client = i18n_team.test_client()
+    client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "locale": "pt-BR"})
+    client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "message": ENGLISH_QUESTION, "locale": "en"})
+    html = signed_in(i18n_team, "dana@example.com").get("/agent/tickets").get_data(as_text=True)
+    assert sorted(re.findall(r'<span class="badge" data-ticket-locale title="Language">([^<]+)</span>', html)) == [
+        "en",
+        "pt-BR",
+    ]
+
+
 def test_the_agent_sees_the_tickets_language_and_suggestions_in_it(i18n_team):
     client = i18n_team.test_client()
     portuguese = client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "locale": "pt-BR"}).get_json()["id"]
