@@ -235,7 +235,7 @@ def test_the_ticket_list_says_each_tickets_language(i18n_team):
     client = i18n_team.test_client()
     client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "locale": "pt-BR"})
     client.post("/api/v1/tickets", json={**PORTUGUESE_TICKET, "message": ENGLISH_QUESTION, "locale": "en"})
-    html = signed_in(i18n_team, "dana@example.com").get("/agent/tickets").get_data(as_text=True)
+    html = signed_in(i18n_team, "dana@example.com").get("/agent/").get_data(as_text=True)
     assert sorted(re.findall(r'<span class="badge" data-ticket-locale title="Language">([^<]+)</span>', html)) == [
         "en",
         "pt-BR",
