@@ -109,24 +109,45 @@ def _build(articles_dir, config, encoder, full: bool, allow_errors: bool, status
 
     if status:
         status.update("embedding" if encoder is not None else "indexing", done=0, total=_sections_now(config))
+    encoders = document_encoders(current_app, encoder)
     try:
         with click.progressbar(length=0, label="Embedding sections", file=sys.stderr, hidden=encoder is None) as bar:
-            return build_index(
-                articles_dir,
-                config["DATA_DIR"],
-                encoder=encoder,
-                full=full,
-                progress=progress,
-                allow_errors=allow_errors,
-                locales=configured(config),
-                encoders=document_encoders(current_app, encoder),
-            )
+            first = _first_pass(config, encoder, encoders)
+            for chosen in ([first] if first else []) + [encoders]:  # with a first pass, that build is switched in
+                report = build_index(
+                    articles_dir,
+                    config["DATA_DIR"],
+                    encoder=encoder,
+                    full=full and chosen is first,
+                    progress=progress,
+                    allow_errors=allow_errors,
+                    locales=configured(config),
+                    encoders=chosen,
+                )
+                if chosen is first:
+                    click.echo(f"{report.summary()} The default language first; now the others.", err=True)
+            return report
     except OSError as e:  # a full disk, a read-only folder: the half-written build is removed
         where = e.filename or config["DATA_DIR"]
         raise click.ClickException(
             f"could not write the index ({e.strerror or e} at {where}); nothing was switched: "
             "the previous index, if any, keeps serving"
         ) from None
+
+
+def _first_pass(config, encoder, encoders: dict) -> dict | None:
+    """On the first semantic build of a help center whose languages use several models: the encoders of a first
+    build that embeds only the default language's model, so that its semantic search goes live without waiting
+    for the slower multilingual model; None when one build will do."""
+    from kb.index.layout import BuildFolder, current_build_dir, index_root
+    from search import semantic
+
+    build_dir = current_build_dir(index_root(config["DATA_DIR"]))
+    if encoder is None or build_dir is None or semantic.exists(BuildFolder(build_dir).semantic):
+        return None
+    default_model = encoder.name
+    first = {tag: e if e is not None and e.name == default_model else None for tag, e in encoders.items()}
+    return first if first != encoders else None
 
 
 def _export_first(config, holder, encoder, status) -> None:
@@ -158,7 +179,11 @@ def _sections_now(config) -> int | None:
     from kb.index.layout import current_build_dir, index_root, read_manifest
 
     build_dir = current_build_dir(index_root(config["DATA_DIR"]))
-    return read_manifest(build_dir).get("sections") if build_dir else None
+    if build_dir is None:
+        return None
+    manifest = read_manifest(build_dir)
+    parts = manifest.get("locales") or {"": {"sections": manifest.get("sections") or 0}}
+    return sum(part.get("sections") or 0 for part in parts.values())
 
 
 @click.command("search")
