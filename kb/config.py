@@ -97,7 +97,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "MULTILINGUAL_MIN_SCORE",
-        0.7,
+        0.3,
         "Suggestion threshold (0-1) of the locales embedded with KB_MULTILINGUAL_MODEL, whose scores run on "
         "another scale than the English model's.",
         low=0,

@@ -24,7 +24,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kb.errors import ModelUnavailableError
-from search import fulltext
+from search import fulltext, multilingual, semantic
 from search.semantic import Encoder, SemanticIndex
 
 if TYPE_CHECKING:
@@ -86,10 +86,13 @@ class Outcome:
     degraded: bool = False
 
 
-def semantic_share(semantic_index: SemanticIndex | None, base: float = SEMANTIC_SHARE) -> float:
-    """The cosine's share of a fused score for this index: ``base``, less for a model foreign to its language."""
+def semantic_share(semantic_index: SemanticIndex | None, base: float | None = None) -> float:
+    """The cosine's share of a fused score for this index: ``base`` (default: its model's, ``SEMANTIC_SHARE``
+    unless :data:`search.multilingual.SEMANTIC_SHARES` says otherwise), less for a model foreign to its language."""
     if semantic_index is None:
         return 0.0
+    if base is None:
+        base = multilingual.SEMANTIC_SHARES.get(semantic_index.model, SEMANTIC_SHARE)
     return base if semantic_index.reads_its_language else base * FOREIGN_FACTOR
 
 
@@ -171,8 +174,11 @@ def search(
     if used in (HYBRID, SEMANTIC) and text.strip() and semantic_index is not None:  # not degraded: it can embed
         vector = _query_vector(text, encoder, query_vector)
         nearest = semantic_index.search(vector, CANDIDATES, category=category, include_internal=include_internal)
-        raw[SEMANTIC] = {h["id"]: h["score"] for h in nearest if h["score"] >= SEMANTIC_FLOOR}
-        cosine = {**cosines(semantic_index, vector, [i for i in keyword if i not in raw[SEMANTIC]]), **raw[SEMANTIC]}
+        scale = semantic.calibration(semantic_index.model)  # every model's cosines on one scale
+        near = {h["id"]: scale(h["score"]) for h in nearest}
+        raw[SEMANTIC] = {i: score for i, score in near.items() if score >= SEMANTIC_FLOOR}
+        others = cosines(semantic_index, vector, [i for i in keyword if i not in raw[SEMANTIC]])
+        cosine = {**{i: scale(c) for i, c in others.items()}, **raw[SEMANTIC]}
     if used == FULLTEXT:
         weight = 0.0
     elif used == SEMANTIC:

@@ -169,6 +169,21 @@ def load_encoder(name: str, *, threads: int | None = None) -> Encoder:
     return SentenceTransformerEncoder(name, threads=threads)
 
 
+def calibration(model: str) -> Callable[[float], float]:
+    """How a cosine of ``model`` is put on the English model's scale (0 unrelated .. 1 the same meaning): the
+    identity for models whose cosines already spread over it."""
+    from search import multilingual
+
+    if model not in multilingual.COSINE_RANGES:
+        return _same
+    low, high = multilingual.COSINE_RANGES[model]
+    return lambda cosine: min(1.0, max(0.0, (cosine - low) / (high - low)))
+
+
+def _same(cosine: float) -> float:
+    return cosine
+
+
 def reads(model: str, language: str) -> bool:
     """Whether ``model`` was trained to read ``language`` (a model kb does not know is taken to read any)."""
     from search import multilingual

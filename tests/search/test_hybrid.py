@@ -36,3 +36,16 @@ def test_a_model_foreign_to_the_corpus_language_counts_less():
     assert semantic_share(_index("all-MiniLM-L6-v2", None)) == SEMANTIC_SHARE  # an index built before detection
     assert semantic_share(_index("some-multilingual-model", "pt")) == SEMANTIC_SHARE
     assert semantic_share(None) == 0.0
+    # multilingual-e5-small ranks Portuguese below full-text alone: keywords weigh more beside it
+    assert semantic_share(_index("multilingual-e5-small", "pt")) == 0.4
+    assert semantic_share(_index("multilingual-e5-small", "pt"), 0.6) == 0.6  # a caller's own share stands
+
+
+def test_every_models_cosines_are_put_on_one_scale():
+    from search.semantic import calibration
+
+    assert calibration("all-MiniLM-L6-v2")(0.37) == 0.37  # the scale itself
+    e5 = calibration("multilingual-e5-small")  # which places everything within 0.75-0.95
+    assert e5(0.70) == 0.0 and e5(0.99) == 1.0
+    assert e5(0.81) == pytest.approx(0.10, abs=0.01)  # an unrelated question's best section
+    assert e5(0.89) == pytest.approx(0.66, abs=0.01)  # an answer
