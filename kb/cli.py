@@ -186,6 +186,20 @@ def _sections_now(config) -> int | None:
     return sum(part.get("sections") or 0 for part in parts.values())
 
 
+LOCALE_HELP = "The language to answer in, e.g. pt-BR (default: the text's, detected; else KB_LOCALES' first)."
+
+
+def _use_locale(value: str | None, text: str) -> None:
+    """Answer in ``value``'s locale, or the text's, as the API does."""
+    from kb.errors import APIError
+    from kb.web.locales import use_locale
+
+    try:
+        use_locale(value, text)
+    except APIError as e:
+        raise click.BadParameter(e.message, param_hint="--locale") from None
+
+
 @click.command("search")
 @click.argument("query")
 @click.option(
@@ -196,12 +210,16 @@ def _sections_now(config) -> int | None:
 )
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--category", default=None, help="Only this category.")
+@click.option("--locale", default=None, help=LOCALE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
-def search_command(query: str, mode: str | None, limit: int, category: str | None, as_json: bool) -> None:
+def search_command(
+    query: str, mode: str | None, limit: int, category: str | None, locale: str | None, as_json: bool
+) -> None:
     """Search the help center from the terminal."""
     from kb.query.search import run_search
 
+    _use_locale(locale, query)
     result = run_search(query, mode=mode, limit=limit, category=category)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -221,12 +239,14 @@ def search_command(query: str, mode: str | None, limit: int, category: str | Non
 @click.argument("text")
 @click.option("--url", default=None, help="The page the customer is on (for `suggest_for` page rules).")
 @click.option("--limit", type=click.IntRange(1, 20), default=None, help="How many (default: KB_SUGGEST_LIMIT).")
+@click.option("--locale", default=None, help=LOCALE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
-def suggest_command(text: str, url: str | None, limit: int | None, as_json: bool) -> None:
+def suggest_command(text: str, url: str | None, limit: int | None, locale: str | None, as_json: bool) -> None:
     """Suggest articles for what a customer wrote, as the beacon would."""
     from kb.query.suggest import run_suggest
 
+    _use_locale(locale, text)
     found = run_suggest(text, url=url, limit=limit)
     if as_json:
         click.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, indent=2, ensure_ascii=False))

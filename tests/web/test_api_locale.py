@@ -487,3 +487,15 @@ def test_a_one_language_dashboard_has_no_language_select(built_data_dir, tmp_pat
         assert 'id="period-locale"' not in html and "All languages" not in html
     finally:
         shut_down(app)
+
+
+def test_the_cli_searches_and_suggests_in_a_locale(i18n_app):
+    runner = i18n_app.test_cli_runner()
+    found = runner.invoke(args=["search", "como redefinir minha senha", "--json"])  # the language is detected
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output)["results"][0]["url"].startswith("/pt-br/articles/reset-password")
+    chosen = runner.invoke(args=["suggest", "senha", "--locale", "pt-BR", "--json"])
+    assert chosen.exit_code == 0, chosen.output
+    assert all(s["url"].startswith("/pt-br/") for s in json.loads(chosen.output)["suggestions"])
+    refused = runner.invoke(args=["search", "senha", "--locale", "!!"])
+    assert refused.exit_code == 2 and "--locale" in refused.output
