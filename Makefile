@@ -24,8 +24,11 @@ run: setup  ## Serve the help center of the shipped articles on http://$(HOST):$
 	$(VENV)/bin/kb db upgrade
 	KB_LOCALES=$(KB_LOCALES) $(VENV)/bin/kb serve --host $(HOST) --port $(PORT)
 
-browser-deps:  ## Headless Chromium for the browser tests (Debian's package)
+browser-deps:  ## Headless Chromium for the browser tests (Debian's package), and axe-core (npm) for the accessibility ones
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@test -f $(VENV)/axe/node_modules/axe-core/axe.min.js || { \
+	  command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; }; \
+	  npm install --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@4.14.1; }
 
 test: setup browser-deps  ## Run the whole test suite
 	$(PY) -m pytest

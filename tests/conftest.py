@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.model",
     "tests.fixtures.servers",
     "tests.fixtures.browser",
+    "tests.fixtures.axe",
     "tests.fixtures.agents",
     "tests.fixtures.analytics",
     "tests.fixtures.desk",
