@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ E5_SMALL = "multilingual-e5-small"
 USE_MULTILINGUAL = "universal-sentence-encoder-multilingual"
 
 
-class _PackagedEncoder:
+class _PackagedEncoder(ABC):
     """An encoder whose model lives in the Python package ``module`` (distribution ``package``)."""
 
     name: str
@@ -54,11 +55,13 @@ class _PackagedEncoder:
                     raise ModelUnavailableError(f"cannot load the {self.name} embedding model: {e}") from e
         return self._model
 
+    @abstractmethod
     def _open(self) -> Any:
-        raise NotImplementedError
+        """The package's model, loaded (called once, under the lock)."""
 
+    @abstractmethod
     def _embed(self, model: Any, texts: list[str], *, query: bool) -> np.ndarray:
-        raise NotImplementedError
+        """``texts`` embedded by ``model``, as queries or as documents."""
 
     def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
         model = self._load()

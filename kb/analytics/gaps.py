@@ -87,3 +87,27 @@ def _totals(queries: list[dict]) -> dict[str, int]:
     """Each count the grouped queries carry (``count``, and ``no_results`` / ``no_confident_result`` when they
     have them), summed over the group."""
     return {key: sum(q[key] for q in queries) for key, value in queries[0].items() if isinstance(value, int)}
+
+
+def gap_encoders() -> dict:
+    """The query encoder of each locale's articles, by tag (None where there is none): gaps of a language are
+    grouped by the model that reads it."""
+    from flask import current_app, g
+
+    from kb.content.locales import configured
+    from kb.index.serving import get_encoder
+
+    found = {}
+    before = g.get("kb_content_locale")
+    try:
+        for locale in configured(current_app.config):
+            g.kb_content_locale = locale
+            try:
+                found[locale.tag] = get_encoder()
+            except Exception:  # the dashboard works without the model
+                current_app.logger.exception("no encoder for grouping the %s content gaps", locale.tag)
+                found[locale.tag] = None
+    finally:
+        g.kb_content_locale = before
+    found[None] = found[configured(current_app.config)[0].tag]  # events recorded before kb knew locales
+    return found

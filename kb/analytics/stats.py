@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from kb.analytics.gaps import cluster_queries, gap_queries
+from kb.analytics.gaps import cluster_queries, gap_encoders, gap_queries
 from kb.content.locales import canonical, tag_problem
 from kb.db import events
 from kb.errors import PeriodError
@@ -365,31 +365,7 @@ def current_stats(period: Period) -> Stats:
 
     events.flush()
     titles = {slug: page.title for slug, page in get_build().site.all_pages.items()}
-    return compute(state_of(current_app).engine, period, titles=titles, encoder=_encoders())
-
-
-def _encoders() -> dict:
-    """The query encoder of each locale's articles, by tag (None where there is none): gaps of a language are
-    grouped by the model that reads it."""
-    from flask import current_app, g
-
-    from kb.content.locales import configured
-    from kb.index.serving import get_encoder
-
-    found = {}
-    before = g.get("kb_content_locale")
-    try:
-        for locale in configured(current_app.config):
-            g.kb_content_locale = locale
-            try:
-                found[locale.tag] = get_encoder()
-            except Exception:  # the dashboard works without the model
-                current_app.logger.exception("no encoder for grouping the %s content gaps", locale.tag)
-                found[locale.tag] = None
-    finally:
-        g.kb_content_locale = before
-    found[None] = found[configured(current_app.config)[0].tag]  # events recorded before kb knew locales
-    return found
+    return compute(state_of(current_app).engine, period, titles=titles, encoder=gap_encoders())
 
 
 def period_from_args(args) -> Period:

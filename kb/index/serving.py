@@ -56,6 +56,11 @@ class Build:
         return self.editions.get(segment, self) if segment else self
 
     @cached_property
+    def translated(self) -> dict[str, str]:
+        """In a locale's part: the default locale's slug -> the slug of its published translation here."""
+        return {page.translation_of: page.slug for page in self.site.published() if page.translation_of}
+
+    @cached_property
     def schema(self):
         return self.fulltext.schema  # read from the index's table of contents on every access: keep it
 

@@ -208,12 +208,7 @@ def _source_slug(locale: Locale, slug: str) -> str | None:
 
 def translations_of(locale: Locale) -> dict[str, str]:
     """Default-locale slug -> the slug of its published translation in ``locale`` (computed once per build)."""
-    build = get_default_build()
-    cache = build.__dict__.setdefault("_translations", {})
-    if locale.segment not in cache:
-        site = build.edition(locale.segment).site
-        cache[locale.segment] = {p.translation_of: p.slug for p in site.published() if p.translation_of}
-    return cache[locale.segment]
+    return get_default_build().edition(locale.segment).translated
 
 
 def _locale_context() -> dict:
