@@ -85,7 +85,12 @@ def parse_locales(value: str | Iterable[str]) -> tuple[Locale, ...]:
 
 def configured(config: Mapping[str, object]) -> tuple[Locale, ...]:
     """The app's locales (``config["LOCALES"]``), default first."""
-    return parse_locales(str(config.get("LOCALES", DEFAULT_TAG)))
+    return _parsed(str(config.get("LOCALES", DEFAULT_TAG)))
+
+
+@lru_cache(maxsize=16)
+def _parsed(value: str) -> tuple[Locale, ...]:
+    return parse_locales(value)  # asked for on every url_for of a request: parsed once per value
 
 
 def by_segment(locales: Iterable[Locale], segment: str) -> Locale | None:

@@ -55,13 +55,13 @@ def sitemap_entries() -> list[SitemapEntry]:
 def _page_alternates(page, locale, locales) -> list[tuple[str, str]]:
     if len(locales) < 2:
         return []
+    build = get_default_build()
     found = []
     for other in locales:
         slug = translated_slug(page.slug, locale, other)
-        if slug is not None:
-            found.append(
-                (other.tag, f"/articles/{slug}" if other == locales[0] else f"/{other.segment}/articles/{slug}")
-            )
+        edition = build.edition("" if other == locales[0] else other.segment)
+        if slug is not None and (translated := edition.site.public_page(slug)) is not None:
+            found.append((other.tag, translated.url))
     return found if len(found) > 1 else []
 
 
