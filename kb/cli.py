@@ -228,6 +228,8 @@ def search_command(
         click.echo(f"Did you mean: {result.did_you_mean}")
     if not result.results:
         click.echo("No results.")
+    if result.answer:
+        click.echo(f"Answer: {result.answer.text}  [{result.answer.url}]")
     for rank, r in enumerate(result.results, start=1):
         section = f" › {r.section}" if r.section else ""
         click.echo(f"{rank:2}. {r.title}{section}  [{r.url}]  {r.score:.4f}")
@@ -247,10 +249,15 @@ def suggest_command(text: str, url: str | None, limit: int | None, locale: str |
     from kb.query.suggest import run_suggest
 
     _use_locale(locale, text)
-    found = run_suggest(text, url=url, limit=limit)
+    suggested = run_suggest(text, url=url, limit=limit)
+    found = suggested.items
     if as_json:
-        click.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, indent=2, ensure_ascii=False))
+        answer = suggested.answer.to_dict() if suggested.answer else None
+        payload = {"suggestions": [s.to_dict() for s in found], "answer": answer}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
+    if suggested.answer:
+        click.echo(f"Answer: {suggested.answer.text}  [{suggested.answer.url}]")
     if not found:
         click.echo("No confident suggestion (the customer would see the contact form).")
     for rank, s in enumerate(found, start=1):

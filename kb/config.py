@@ -110,6 +110,14 @@ SETTINGS: tuple[Setting, ...] = (
         "SUGGEST_MIN_SCORE", 0.4, "Confidence threshold under which a suggestion is not shown (0-1).", low=0, high=1
     ),
     Setting(
+        "ANSWER_MIN_SCORE",
+        0.5,
+        "How close (0-1) the best sentences of a confident result must be to the question for kb to show them "
+        "as an instant answer above the results.",
+        low=0,
+        high=1,
+    ),
+    Setting(
         "SEARCH_CONCURRENCY",
         2,
         "Searches and suggestions each server process ranks at once (1-64); more wait.",

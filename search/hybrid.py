@@ -84,6 +84,7 @@ class Outcome:
     terms: list[str]
     did_you_mean: str | None = None
     degraded: bool = False
+    vector: np.ndarray | None = None  # the query's embedding, when the ranking made or was given one
 
 
 def semantic_share(semantic_index: SemanticIndex | None, base: float | None = None) -> float:
@@ -171,6 +172,7 @@ def search(
     if used == SEMANTIC:
         terms = fulltext.query_terms(searcher.schema, text)
     cosine: dict[str, float] = {}
+    vector = None
     if used in (HYBRID, SEMANTIC) and text.strip() and semantic_index is not None:  # not degraded: it can embed
         vector = _query_vector(text, encoder, query_vector)
         nearest = semantic_index.search(vector, CANDIDATES, category=category, include_internal=include_internal)
@@ -189,7 +191,7 @@ def search(
     for section in sections:
         section.raw = {src: raw[src][section.id] for src in raw if section.id in raw[src]}
     hits = best_per_article([s for s in sections if s.raw])
-    return Outcome(used, hits[:limit], terms, did_you_mean, degraded)
+    return Outcome(used, hits[:limit], terms, did_you_mean, degraded, vector)
 
 
 def _keyword_ranking(

@@ -235,6 +235,14 @@ class SemanticIndex:
         """Section id -> row of the matrix (built once per loaded index)."""
         return {section_id: row for row, section_id in enumerate(self.ids)}
 
+    @cached_property
+    def rows_of_article(self) -> dict[str, list[int]]:
+        """Article slug -> the rows of its sections, in the article's order."""
+        rows: dict[str, list[int]] = {}
+        for row, slug in enumerate(self.slugs):
+            rows.setdefault(slug, []).append(row)
+        return rows
+
     def rows_by_hash(self) -> dict[str, int]:
         return {h: i for i, h in enumerate(self.hashes)}
 

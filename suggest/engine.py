@@ -25,7 +25,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -54,6 +54,9 @@ CONVERSATION_SCALE = 1.33
 CONVERSATION_SHARE = 0.4  # the cosine's share of the score for a conversation (hybrid.SEMANTIC_SHARE otherwise)
 
 
+PAGE_RULE = "page rule"  # the reason of a suggestion put first by its article's ``suggest_for`` rule
+
+
 class Feedback(Protocol):
     """What clicks and votes taught (kb.query.boosts): a boost per article slug for a question."""
 
@@ -67,6 +70,12 @@ class Candidate:
     score: float  # confidence, 0..1: what orders the list
     reasons: list[str] = field(default_factory=list)
     confident: bool = False
+
+
+class Suggested(NamedTuple):
+    candidates: list[Candidate]  # best first
+    terms: list[str]  # the query words to highlight
+    vector: np.ndarray | None  # the text's embedding, when it was embedded: what an answer's sentences are chosen by
 
 
 def matches_page(pattern: str, url: str) -> bool:
@@ -97,8 +106,8 @@ def suggest(
     include_internal: bool = False,
     exclude: frozenset[str] = frozenset(),
     feedback: Feedback | None = None,
-) -> tuple[list[Candidate], list[str]]:
-    """Suggested articles for ``text`` (best first) and the query words to highlight.
+) -> Suggested:
+    """Suggested articles for ``text`` (best first), the query words to highlight and the text's embedding.
 
     Args:
         page_rules: slug -> ``suggest_for`` patterns; a rule matching ``url`` puts its article first.
@@ -121,13 +130,13 @@ def suggest(
     for slug in ruled:  # a page rule is the author's own word: first, whatever the text says
         candidate = by_slug.pop(slug, None) or Candidate(slug, "", 1.0)
         candidate.score, candidate.confident = 1.0, True
-        candidate.reasons = ["page rule"] + candidate.reasons
+        candidate.reasons = [PAGE_RULE] + candidate.reasons
         first.append(candidate)
     for candidate in by_slug.values():
         candidate.confident = candidate.score >= min_score
     rest = sorted((c for c in by_slug.values() if c.confident or not only_confident), key=lambda c: (-c.score, c.slug))
     chosen = [c for c in first + rest if c.slug not in exclude]
-    return chosen[:limit], terms
+    return Suggested(chosen[:limit], terms, vector)
 
 
 def _ranked(

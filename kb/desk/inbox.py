@@ -222,7 +222,7 @@ def agent_suggestions(
         excerpt=True,
         only_confident=False,
         shed=False,
-    )
+    ).items
 
 
 def mark(suggestions: list[Suggestion], trail: CustomerTrail) -> list[Suggestion]:

@@ -32,7 +32,7 @@ from kb.index.layout import (
     index_root,
     write_manifest,
 )
-from search import fulltext, lexical, semantic
+from search import answers, fulltext, lexical, semantic
 from search.analysis import language_of
 from search.documents import SectionDoc, make_analyzer, section_docs
 
@@ -51,6 +51,7 @@ class BuildReport:
     embedded: int
     reused: int
     semantic: bool
+    sentences_embedded: int  # the sections' sentences embedded for instant answers (those of unchanged ones are kept)
     seconds: float
     problems: list[Problem] = field(default_factory=list)
 
@@ -135,6 +136,7 @@ def build_index(
         embedded=sum(c[3] for c in counts),
         reused=sum(c[2] for c in counts),
         semantic=default.encoder is not None,
+        sentences_embedded=sum(c[4] for c in counts),
         seconds=time.perf_counter() - started,
         problems=problems,
     )
@@ -163,8 +165,9 @@ def compile_locales(
     ]
 
 
-def _write_part(part: LocalePart, progress) -> tuple[int, int, int, int]:
-    """Write one locale's page store and indexes; (full-text updated, removed, embeddings reused, embedded)."""
+def _write_part(part: LocalePart, progress) -> tuple[int, int, int, int, int]:
+    """Write one locale's page store and indexes; (full-text updated, removed, embeddings reused, embedded,
+    sentences embedded)."""
     site = Site(part.compiled.pages, part.compiled.categories)
     part.docs = site_section_docs(site.pages.values())
     part.articles = len(site.pages)
@@ -173,8 +176,9 @@ def _write_part(part: LocalePart, progress) -> tuple[int, int, int, int]:
     language = language_of(part.locale.tag)
     _write_lexical(part.docs, part.folder.lexical, part.previous, language)
     updated, removed = _write_fulltext(part.docs, part.folder.fulltext, part.previous, language)
-    reused, embedded = _write_semantic(part.docs, part.folder.semantic, part.previous, part.encoder, progress)
-    return updated, removed, reused, embedded
+    folder = part.folder.semantic
+    reused, embedded, sentences = _write_semantic(part.docs, folder, part.previous, part.encoder, progress)
+    return updated, removed, reused, embedded, sentences
 
 
 EXPORT_CHECK_LIMIT = 1000  # sections compared with the original model (all of them in smaller help centers)
@@ -262,14 +266,21 @@ def _write_lexical(docs: list[SectionDoc], target: Path, previous: Path | None, 
     return lexical.write(docs, target, make_analyzer(language), fulltext.FIELD_BOOSTS, before)
 
 
-def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress) -> tuple[int, int]:
+def _write_semantic(docs, target: Path, previous: Path | None, encoder, progress) -> tuple[int, int, int]:
+    """Embed the sections, and their sentences for instant answers; (sections re-used, sections embedded,
+    sentences embedded)."""
     if encoder is None:
-        return 0, 0
-    before = None
+        return 0, 0, 0
+    before, sentences_before = None, None
     if previous is not None and semantic.exists(BuildFolder(previous).semantic):
         before = semantic.SemanticIndex.load(BuildFolder(previous).semantic)
+        if answers.exists(BuildFolder(previous).semantic):
+            sentences_before = answers.SentenceIndex.load(BuildFolder(previous).semantic)
     on_batch = (lambda n: progress("embed", n)) if progress else None
-    return semantic.write(docs, target, encoder, before, progress=on_batch)
+    reused, embedded = semantic.write(docs, target, encoder, before, progress=on_batch)
+    same_model = before is not None and before.model == encoder.name
+    _, sentences = answers.write(docs, target, encoder, sentences_before, same_model=same_model)
+    return reused, embedded, sentences
 
 
 def _write_manifest(build_dir: Path, articles_dir, parts: list[LocalePart]) -> None:

@@ -21,7 +21,7 @@ from kb.content.store import Site
 from kb.errors import IndexNotBuiltError
 from kb.index.layout import BuildFolder, current_build_dir, index_root, read_manifest, schema_problem
 from kb.state import state_of
-from search import fulltext, lexical, semantic
+from search import answers, fulltext, lexical, semantic
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0  # seconds between looks at index/CURRENT
@@ -36,6 +36,7 @@ class Build:
     fulltext: object  # whoosh.index.Index
     lexical: lexical.LexicalIndex | None
     semantic: semantic.SemanticIndex | None
+    sentences: answers.SentenceIndex | None = None  # the sections' sentence vectors, for instant answers
     locale: str = ""  # the URL segment of the locale this part serves; "" for the default's
     editions: dict[str, Build] = field(default_factory=dict)  # the default's part: every other locale's, by segment
 
@@ -140,6 +141,7 @@ def _open_part(path: Path, parts: BuildFolder, manifest: dict, segment: str) -> 
         fulltext=fulltext.open_index(parts.fulltext),
         lexical=lexical.LexicalIndex.load(parts.lexical) if lexical.exists(parts.lexical) else None,
         semantic=semantic.SemanticIndex.load(parts.semantic) if semantic.exists(parts.semantic) else None,
+        sentences=answers.SentenceIndex.load(parts.semantic) if answers.exists(parts.semantic) else None,
         locale=segment,
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kb.index.serving import get_build, get_default_build, get_encoder
+from kb.query.answers import Answer, instant_answer
 from kb.query.capacity import ranking_slot
 from search import hybrid, multilingual, snippets
 
@@ -62,6 +63,7 @@ class Search:
     results: list[Result]
     did_you_mean: str | None
     degraded: bool
+    answer: Answer | None = None  # the sentences of the best result that answer the query, when it is confident
 
     @property
     def total(self) -> int:
@@ -81,6 +83,7 @@ class Search:
             "total": self.total,
             "did_you_mean": self.did_you_mean,
             "confident": self.confident,
+            "answer": self.answer.to_dict() if self.answer else None,
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -115,7 +118,10 @@ def run_search(
             include_internal=include_internal,
         )
         results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site, build.language))]
-    return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded)
+        answer = None
+        if results and results[0].confident:
+            answer = instant_answer(build, results[0].slug, outcome.vector)
+    return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded, answer)
 
 
 UNTRANSLATED_LIMIT = 3

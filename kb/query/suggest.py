@@ -12,6 +12,7 @@ from flask import current_app
 
 from kb.index.serving import get_build, get_encoder, get_searcher
 from kb.query import boosts
+from kb.query.answers import Answer, instant_answer, passage
 from kb.query.capacity import ranking_slot
 from kb.query.search import min_score, place, shown_as
 from search import fulltext
@@ -80,6 +81,12 @@ class Suggestion:
         return data
 
 
+@dataclass
+class Suggestions:
+    items: list[Suggestion]  # best first
+    answer: Answer | None = None  # the sentences of the best confident suggestion that answer the text
+
+
 def run_suggest(
     text: str = "",
     *,
@@ -92,12 +99,13 @@ def run_suggest(
     excerpt: bool = False,
     only_confident: bool = True,
     shed: bool = True,
-) -> list[Suggestion]:
+) -> Suggestions:
     """Suggestions for what a customer wrote (``text``, a ticket's ``subject`` and body, or a conversation's
-    ``messages``), presented, best first.
+    ``messages``), presented, best first, and the instant answer when the best one is confident.
 
     Args:
         only_confident: leave out what the engine is not confident of (customers); agents see it, flagged.
+        excerpt: give each suggestion the plain-text passage an agent can paste (its instant-answer sentences).
         shed: refuse (rather than queue) when this process is at capacity (False for agents).
 
     Raises:
@@ -108,7 +116,7 @@ def run_suggest(
     site = build.site
     with ranking_slot(shed=shed):
         encoder = get_encoder()
-        candidates, terms = engine.suggest(
+        found = engine.suggest(
             text,
             messages=messages,
             subject=subject,
@@ -125,7 +133,11 @@ def run_suggest(
             exclude=frozenset(exclude),
             feedback=boosts.current(current_app._get_current_object(), encoder),
         )
-        return [present(c, terms, site, excerpt) for c in candidates if c.slug in site.pages]
+        shown = [c for c in found.candidates if c.slug in site.pages]
+        items = [present(c, found.terms, site, found.vector if excerpt else None, excerpt) for c in shown]
+        ranked = [c for c in shown if c.confident and c.reasons and c.reasons[0] != engine.PAGE_RULE]
+        answer = instant_answer(build, ranked[0].slug, found.vector) if ranked else None
+    return Suggestions(items, answer)
 
 
 def ranking_mode() -> tuple[str, bool]:
@@ -137,7 +149,9 @@ def ranking_mode() -> tuple[str, bool]:
     return ("hybrid", False) if semantic_ready else ("fulltext", True)
 
 
-def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: bool = False) -> Suggestion:
+def present(candidate: engine.Candidate, terms: list[str], site, vector=None, with_excerpt: bool = False) -> Suggestion:
+    """``candidate`` as it is shown; ``with_excerpt``: with the passage an agent can paste, chosen by the text's
+    embedding ``vector`` as the instant answer is, else by its words."""
     page = site.pages[candidate.slug]
     where = place(page, candidate.anchor)
     return Suggestion(
@@ -146,8 +160,15 @@ def present(candidate: engine.Candidate, terms: list[str], site, with_excerpt: b
         confident=candidate.confident,
         reasons=candidate.reasons,
         internal=page.status == "internal",
-        excerpt=make_excerpt(where.text, terms, language=get_build().language) if with_excerpt else None,
+        excerpt=agent_excerpt(candidate, where, terms, vector) if with_excerpt else None,
     )
+
+
+def agent_excerpt(candidate: engine.Candidate, where, terms: list[str], vector) -> str:
+    """What an agent's "Copy excerpt" copies: the sentences of the article that answer the text (the instant
+    answer's, for the best suggestion), else the sentences of its section that hold most of the text's words."""
+    found = passage(get_build(), candidate.slug, vector)
+    return found.text if found is not None else make_excerpt(where.text, terms, language=get_build().language)
 
 
 EXCERPT_CHARS = 300

@@ -1,6 +1,7 @@
-// Article pages: the table of contents marks the section being read (aria-current), and each code block gets a
-// Copy button. Without JavaScript the page reads the same without these two; code blocks and tables stay
-// reachable by keyboard without it (kb.content.render gives them a tab stop).
+// Article pages: the table of contents marks the section being read (aria-current), each code block gets a
+// Copy button, and an instant answer's link (?highlight=) has its sentences highlighted (highlight.js).
+// Without JavaScript the page reads the same without these; code blocks and tables stay reachable by keyboard
+// without it (kb.content.render gives them a tab stop), and the answer's link still opens at its section.
 (function () {
   "use strict";
   var READING_LINE = 0.3; // a section is being read once its heading has passed the top 30 % of the window
@@ -123,4 +124,6 @@
   var body = document.querySelector(".article-body");
   if (toc) { trackReading(toc); }
   if (body) { addCopyButtons(body); }
+  var passage = body && window.URLSearchParams && new URLSearchParams(location.search).get("highlight");
+  if (passage && window.kbHighlight) { kbHighlight(body, passage.slice(0, 2000)); }
 })();

@@ -46,6 +46,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
 .b{padding:9px 16px;margin-right:8px;border-radius:8px;font-weight:600;border:1px solid var(--c);background:#fff;color:var(--c)}
 .go{background:var(--c);color:#fff}.go:disabled{opacity:.6}a{color:var(--c)}
 .art{overflow-wrap:anywhere}.art h2{font-size:17px}.art img{max-width:100%}.art pre,.art table{display:block;overflow:auto}
+.ans{margin:14px 0 4px;padding:12px 14px;border-radius:10px;background:#f3f4f6;border-left:4px solid var(--c)}
+.ans-text{margin:0 0 8px}::highlight(kb-answer),mark.kb-answer{background:#fde68a;color:#1f2937}
 .field{margin-bottom:12px}.err{color:#b91c1c;font-size:13px;margin:4px 0 10px}
 :focus-visible{outline:3px solid var(--c);outline-offset:2px}.top :focus-visible{outline-color:#fff}
 @media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0}}`;
@@ -85,8 +87,9 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
       .catch((e) => Promise.reject(e, delete articles[slug]))); // forgotten, to retry later
 
   // A list: a heading (a live region, read out when it changes) and a <ul> of buttons.
-  const makeList = (label) => ({ label, hint: h("p", { className: "hint", role: "status" }), ul: h("ul", { "aria-label": label }) });
-  function render(list, items, heading, q) {
+  const makeList = (label) => ({ label, hint: h("p", { className: "hint", role: "status" }), ul: h("ul", { "aria-label": label }),
+    answer: h("section", { className: "ans", hidden: true, "aria-label": t("Answer") }) });
+  function render(list, items, heading, q, answer) {
     list.hint.textContent = heading;
     // Analytics: a list once it stays a second (they type on), and clicks.
     const slugs = items.map((s) => s.slug), ev = (type, more) =>
@@ -105,6 +108,18 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         return h("li", {}, title, snip);
       })
     );
+    showAnswer(list, answer, slugs, ev, q);
+  }
+  // The instant answer above the list: the article's own sentences, and the way to read them in it, highlighted.
+  function showAnswer(list, answer, slugs, ev, q) {
+    list.answer.hidden = !answer;
+    if (!answer) return list.answer.replaceChildren();
+    const where = answer.section ? `${answer.title} › ${answer.section}` : answer.title;
+    const source = button(answer.title, "sug", () => (remember(q || ""), openArticle(answer.slug, answer.url, answer.text),
+      list.seen(), ev("suggestion_clicked", { article: answer.slug, position: slugs.indexOf(answer.slug) + 1 || null })),
+      { "aria-label": t("Read the answer in {article}", { article: where }) }); // not the list's same title
+    if (answer.section) source.append(h("span", { className: "sec" }, answer.section));
+    list.answer.replaceChildren(h("p", { className: "ans-text" }, answer.text), source);
   }
 
   // A turn of the conversation: what they asked when they went on with it (to an article, or to write to us).
@@ -135,7 +150,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     list.ctrl = new AbortController();
     api("suggest", { ...ask(text), limit: list === home ? 5 : 3 }, list.ctrl.signal).then((r) => {
       const items = r.data.suggestions;
-      if (r.status === 200) render(list, items, items.length ? list.label : list.none || "", text);
+      if (r.status === 200) render(list, items, items.length ? list.label : list.none || "", text, r.data.answer);
       else if ((r.status === 503 || r.status === 429) && !again) list.timer = setTimeout(() => suggest(list, text, 1), r.retry * 1e3);
     }, () => {}); // superseded, or offline
   }
@@ -156,7 +171,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
   }
   const goto = (name) => () => (show(name), focusView());
 
-  function openArticle(slug, url = "") {
+  // `passage`: an instant answer's sentences, highlighted in the article (highlight.js's kbHighlight).
+  function openArticle(slug, url = "", passage = "") {
     const mine = (token = {}); // a later click makes this stale
     show("article");
     art.title.textContent = t("Loading…");
@@ -178,8 +194,8 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
         }
         art.fb.hidden = art.ask.hidden = false;
         art.thanks.hidden = true;
-        const id = url.split("#")[1]; // scroll to the section suggested
-        if (id) art.body.querySelector("#" + CSS.escape(id))?.scrollIntoView();
+        const id = url.split("#")[1]; // scroll to the passage, else to the section suggested
+        if (!(passage && kbHighlight(art.body, passage)) && id) art.body.querySelector("#" + CSS.escape(id))?.scrollIntoView();
       },
       () => token === mine && (art.title.textContent = t("Sorry, this article could not be loaded."))
     );
@@ -262,7 +278,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     home = { ...makeList(t("Suggested articles")), none: t("No matching articles yet.") };
     question = h("input", { id: "kb-q", autocomplete: "off", placeholder: t("Type your question…"),
       oninput: () => suggestSoon(home, question.value) });
-    views.home = h("div", {}, h("label", { htmlFor: "kb-q" }, t("Ask a question")), question, home.hint, home.ul,
+    views.home = h("div", {}, h("label", { htmlFor: "kb-q" }, t("Ask a question")), question, home.answer, home.hint, home.ul,
       h("div", { className: "more" }, button(t("Still need help? Contact us"), "b", goContact)));
 
     art.title = h("h2", { tabIndex: -1 });
@@ -285,7 +301,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
     form.submit = h("button", { className: "b go" }, t("Send message"));
     form.el = h("form", { noValidate: true, onsubmit: submit }, // the server says what is wrong
       field("name", LABELS.name, "text", "name"), field("email", LABELS.email, "email", "email"),
-      field("message", t("How can we help?")), form.alert, form.submit, contact.hint, contact.ul);
+      field("message", t("How can we help?")), form.alert, form.submit, contact.answer, contact.hint, contact.ul);
     form.message.addEventListener("input", () => suggestSoon(contact, form.message.value));
     views.contact = h("div", {}, button(t("‹ Back"), "back", goto("home")), h("h2", {}, t("Contact us")), form.el);
 

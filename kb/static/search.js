@@ -140,11 +140,12 @@
 
   document.querySelectorAll("[data-search-box]").forEach(setup);
 
-  // The /search page: a click on a result, with its 1-based position across pages.
+  // The /search page: a click on a result (or on the instant answer's link: the first result's article), with
+  // its 1-based position across pages.
   var results = document.querySelector("[data-results]");
   if (results) {
-    results.addEventListener("click", function (e) {
-      var link = e.target.closest && e.target.closest("a[data-slug]");
+    document.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("[data-results] a[data-slug], [data-answer] a[data-slug]");
       if (!link) return;
       kbSend([{ type: "search_click", surface: "help_center", query: (results.getAttribute("data-query") || "").slice(0, 1000),
         article: link.getAttribute("data-slug"), position: parseInt(link.getAttribute("data-position"), 10) || null }]);

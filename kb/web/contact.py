@@ -108,7 +108,7 @@ def _suggest(subject: str, message: str) -> list:
     if not (subject.strip() or message.strip()):
         return []
     try:
-        return run_suggest(message, subject=subject, limit=3)
+        return run_suggest(message, subject=subject, limit=3).items
     except Busy:
         return []
 

@@ -27,7 +27,8 @@ from kb.web.i18n import current_locale
 DOMAIN = "scripts"
 KEYWORDS = {"t": None, "tn": (1, 2)}  # as babel-scripts.cfg: t(msgid), tn(singular, plural, n)
 ENGLISH_PLURAL = "n != 1"
-BEACON_SCRIPTS = ("send.js", "beacon.js")  # what /beacon.js serves, in this order (kb/web/beacon.py's PARTS)
+# what /beacon.js serves, in this order (kb/web/beacon.py's PARTS)
+BEACON_SCRIPTS = ("send.js", "highlight.js", "beacon.js")
 BEACON_ONLY = ("beacon.js",)  # no page loads it: /beacon.js carries its strings itself
 
 Msgid = str | tuple[str, str]  # a plural message is (singular, plural)

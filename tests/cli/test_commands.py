@@ -62,7 +62,7 @@ def test_index_then_search_from_the_cli(runner, tmp_path, app):
     result = runner.invoke(args=["search", "download invoice", "--json"])
     payload = json.loads(result.output)
     assert payload["results"][0]["slug"] == "invoices"
-    assert set(payload) == {"query", "mode", "degraded", "total", "did_you_mean", "confident", "results"}
+    assert set(payload) == {"query", "mode", "degraded", "total", "did_you_mean", "confident", "answer", "results"}
     text = runner.invoke(args=["search", "recovry", "--mode", "fulltext"])
     assert "Did you mean: recovery" in text.output
     assert "/articles/two-factor-authentication#recovery-codes" in text.output

@@ -46,7 +46,9 @@ def test_incremental_build_re_embeds_only_changed_sections(fresh):
     path.write_text(path.read_text().replace("Edit the address", "Update the postal address"))
     encoder = CountingEncoder()
     report = build_index(articles, data_dir, encoder=encoder)
-    assert encoder.documents == 1  # only "Change the billing address" changed
+    # only "Change the billing address" changed: it and its sentences are embedded again, nothing else
+    assert report.sentences_embedded > 0
+    assert encoder.documents == 1 + report.sentences_embedded
     assert (report.embedded, report.fulltext_updated, report.fulltext_removed) == (1, 1, 0)
     assert report.reused == report.sections - 1
 
@@ -55,7 +57,8 @@ def test_full_build_re_embeds_everything(fresh):
     articles, data_dir, _ = fresh
     encoder = CountingEncoder()
     report = build_index(articles, data_dir, encoder=encoder, full=True)
-    assert encoder.documents == report.sections == report.embedded
+    assert report.sections == report.embedded
+    assert encoder.documents == report.embedded + report.sentences_embedded
 
 
 def test_deleted_articles_disappear(fresh):

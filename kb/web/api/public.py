@@ -102,7 +102,12 @@ def suggestions(text: str, url: str | None, limit: int | None, messages: list[Me
         )
     found = run_suggest(text, messages=messages, url=url, limit=limit)
     mode, degraded = ranking_mode()
-    payload = {"suggestions": [s.to_dict() for s in found], "mode": mode, "degraded": degraded}
+    payload = {
+        "suggestions": [s.to_dict() for s in found.items],
+        "answer": found.answer.to_dict() if found.answer else None,
+        "mode": mode,
+        "degraded": degraded,
+    }
     return jsonify({**payload, "locale": request_locale().tag})
 
 

@@ -73,12 +73,31 @@ def _search_schemas() -> dict:
                 "category": {"type": "string"},
             },
         },
+        "Answer": {
+            "type": "object",
+            "description": "An instant answer: the one to three sentences of the best result that answer the "
+            "query, quoted from the article (never written by kb). Shown only when the best result is confident and "
+            "the sentences are close enough to the query (KB_ANSWER_MIN_SCORE); needs semantic search.",
+            "required": ["text", "slug", "url", "title", "section"],
+            "properties": {
+                "text": {"type": "string", "description": "Plain text (not HTML), the article's own words"},
+                "slug": {"type": "string"},
+                "url": {
+                    "type": "string",
+                    "description": "The article at the section, with ?highlight= carrying the sentences: the page "
+                    "scrolls to them and highlights them",
+                },
+                "title": {"type": "string", "description": "The article's title"},
+                "section": {**NULLABLE_STRING, "description": "The section's heading; null for the article's intro"},
+            },
+        },
         "SearchResponse": {
             "type": "object",
-            "required": ["query", "mode", "degraded", "total", "did_you_mean", "confident", "results"],
+            "required": ["query", "mode", "degraded", "total", "did_you_mean", "confident", "answer", "results"],
             "properties": {
                 "query": {"type": "string"},
                 "confident": {"type": "boolean", "description": "Whether any result is confident"},
+                "answer": {"oneOf": [ref("Answer"), {"type": "null"}]},
                 "mode": {"type": "string", "enum": list(MODES), "description": "The ranking used"},
                 "degraded": DEGRADED,
                 "total": {"type": "integer"},
@@ -154,9 +173,10 @@ def _suggest_schemas() -> dict:
         },
         "SuggestResponse": {
             "type": "object",
-            "required": ["suggestions", "mode", "degraded"],
+            "required": ["suggestions", "answer", "mode", "degraded"],
             "properties": {
                 "suggestions": {"type": "array", "items": ref("Suggestion")},
+                "answer": {"oneOf": [ref("Answer"), {"type": "null"}]},
                 "mode": {"type": "string", "enum": ["hybrid", "fulltext"], "description": "The ranking used"},
                 "degraded": DEGRADED,
             },
@@ -233,7 +253,11 @@ def _agent_schemas() -> dict:
                     "type": "object",
                     "required": ["excerpt"],
                     "properties": {
-                        "excerpt": {"type": "string", "description": "Plain text, ready to paste into a reply"},
+                        "excerpt": {
+                            "type": "string",
+                            "description": "Plain text, ready to paste into a reply: the article's sentences that "
+                            "answer the ticket (an instant answer's), else those of the section holding its words",
+                        },
                         "internal": {"type": "boolean", "description": "Only for agents: do not send to customers"},
                         "marks": {
                             "type": "array",

@@ -46,7 +46,17 @@ def test_hostile_queries_never_fail(client, query, mode):
 
 def test_api_shape(client):
     payload = client.get("/api/v1/search?q=recovery+codes&limit=3").get_json()
-    assert set(payload) == {"query", "mode", "degraded", "total", "did_you_mean", "confident", "results", "locale"}
+    assert set(payload) == {
+        "query",
+        "mode",
+        "degraded",
+        "total",
+        "did_you_mean",
+        "confident",
+        "answer",
+        "results",
+        "locale",
+    }
     assert payload["locale"] == "en"
     assert payload["mode"] == "hybrid"
     first = payload["results"][0]

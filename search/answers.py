@@ -1,0 +1,201 @@
+"""Instant answers: the one to three sentences of a section that answer a question, chosen by their meaning.
+
+At index time each section's prose is cut into sentences, and every sentence is embedded with the sections'
+own model (``semantic/sentences.npy``, beside the sections' embeddings). At query time the query vector the
+ranking already made is compared with the sentences of the best section: a few dot products, no model call.
+The passage is the article's own words, cut at sentence boundaries, never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from search.documents import SectionDoc
+
+MIN_WORDS = 3  # shorter pieces ("Note:", a table cell) say too little to answer anything
+LABEL_WORDS = 8  # a line this short without a full stop is a label or a table cell
+MAX_SENTENCES = 40  # embedded per section: a section that long is a reference, and its first ones lead
+MAX_PASSAGE_SENTENCES = 3
+MAX_PASSAGE_CHARS = 420
+SENTENCE_SHARE = 0.5  # a sentence's own cosine in its score, its section's cosine the rest
+EXTEND_MARGIN = 0.1  # a neighbouring sentence joins the passage when its cosine is this close to the best one's
+SHORT_WORDS = 10  # a passage shorter than this takes in the sentence after it ("Open Settings." says little)
+BATCH_SIZE = 128
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)\s+(?=\S)")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """A section a passage may come from: its row in the sections' embeddings, its text, and its cosine to the
+    query (calibrated, 0..1)."""
+
+    row: int
+    id: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Passage:
+    section_id: str
+    text: str  # the sentences, as the article says them, on one line
+    score: float  # how well it answers the query (0..1): its best sentence's cosine and its section's, averaged
+
+
+def sentence_spans(text: str, code_spans: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """(start, end) in ``text`` of each sentence of its prose, in order: its lines (paragraphs, list items,
+    table cells) cut after ``.``, ``!`` or ``?``; lines that are all code, and pieces too short to say
+    anything (see :func:`_says_something`), are left out."""
+    spans = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip() and not _all_code(start, end, code_spans):
+            spans += [s for s in _cut(line, start) if _says_something(text[s[0] : s[1]])]
+        start = end + 1
+    return spans[:MAX_SENTENCES]
+
+
+def _says_something(piece: str) -> bool:
+    """A sentence, or a line long enough to be one (a table cell of a few words is a label, not an answer)."""
+    words = len(_WORD.findall(piece))
+    return words >= MIN_WORDS and (words >= LABEL_WORDS or piece.rstrip()[-1:] in ".!?:;")
+
+
+def _all_code(start: int, end: int, code_spans: Sequence[tuple[int, int]]) -> bool:
+    return any(code_start <= start and end <= code_end for code_start, code_end in code_spans)
+
+
+def _cut(line: str, offset: int) -> list[tuple[int, int]]:
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(line):
+        pieces.append((start, match.start()))
+        start = match.end()
+    pieces.append((start, len(line.rstrip())))
+    return [(offset + s + _leading_space(line[s:e]), offset + e) for s, e in pieces if line[s:e].strip()]
+
+
+def _leading_space(piece: str) -> int:
+    return len(piece) - len(piece.lstrip())
+
+
+@dataclass
+class SentenceIndex:
+    """Every sentence vector of a build part, grouped by section in the order of the sections' embeddings."""
+
+    matrix: np.ndarray  # (sentences, dim) float32, rows normalized
+    starts: list[int]  # section row -> its first sentence row; one more entry at the end
+    spans: list[tuple[int, int]]  # sentence row -> (start, end) in its section's text
+    hashes: list[str]  # section row -> the section's content hash (what an incremental build reuses by)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> SentenceIndex:
+        meta = orjson.loads((index_dir / "sentences.json").read_bytes())
+        matrix = np.load(index_dir / "sentences.npy", mmap_mode="r").view(np.ndarray)
+        return cls(matrix, meta["starts"], [tuple(s) for s in meta["spans"]], meta["hashes"])
+
+    @cached_property
+    def by_hash(self) -> dict[str, int]:
+        return {h: row for row, h in enumerate(self.hashes)}
+
+    def rows(self, section_row: int) -> range:
+        return range(self.starts[section_row], self.starts[section_row + 1])
+
+    def covers(self, section_row: int) -> bool:
+        return 0 <= section_row < len(self.starts) - 1
+
+    def passage(
+        self, sections: Sequence[SectionText], vector: np.ndarray, calibrate: Callable[[float], float]
+    ) -> Passage | None:
+        """The passage of ``sections`` (one article's) that answers the query ``vector`` best. A sentence scores
+        its own cosine and, as much, its section's: a sentence read alone is easily close to a question by its
+        words ("Save this as reset-password.md" to "reset my password"), and the section says what it is about."""
+        best: tuple[float, SectionText, list[float]] | None = None
+        for section in sections:
+            rows = self.rows(section.row)
+            if not rows:
+                continue
+            cosines = [calibrate(float(c)) for c in np.asarray(self.matrix[rows.start : rows.stop] @ vector)]
+            score = SENTENCE_SHARE * max(cosines) + (1 - SENTENCE_SHARE) * section.score
+            if best is None or score > best[0]:
+                best = (score, section, cosines)
+        if best is None:
+            return None
+        score, section, cosines = best
+        spans = [self.spans[r] for r in self.rows(section.row)]
+        chosen = choose_sentences(cosines, spans, section.text)
+        first, last = spans[chosen[0]], spans[chosen[-1]]
+        return Passage(section.id, " ".join(section.text[first[0] : last[1]].split()), score)
+
+
+def choose_sentences(scores: list[float], spans: list[tuple[int, int]], text: str) -> list[int]:
+    """The indexes of the sentences that make the passage: the best one, and the neighbours that come right
+    before or after it in the text and score nearly as well (or follow a passage too short to stand alone)."""
+    best = max(range(len(scores)), key=scores.__getitem__)
+    chosen = [best]
+
+    def adjacent(a: int, b: int) -> bool:  # sentence b follows sentence a with only spacing between them
+        return b == a + 1 and not text[spans[a][1] : spans[b][0]].strip()
+
+    def length(rows: list[int]) -> int:
+        return spans[rows[-1]][1] - spans[rows[0]][0]
+
+    while len(chosen) < MAX_PASSAGE_SENTENCES:
+        before, after = chosen[0] - 1, chosen[-1] + 1
+        options = []
+        if before >= 0 and adjacent(before, chosen[0]):
+            options.append((scores[before], [before, *chosen]))
+        if after < len(spans) and adjacent(chosen[-1], after):
+            short = len(_WORD.findall(text[spans[chosen[0]][0] : spans[chosen[-1]][1]])) < SHORT_WORDS
+            options.append((scores[after] + (1.0 if short else 0.0), [*chosen, after]))
+        options = [(s, rows) for s, rows in options if length(rows) <= MAX_PASSAGE_CHARS]
+        if not options:
+            break
+        score, rows = max(options, key=lambda o: o[0])
+        if score < scores[best] - EXTEND_MARGIN:
+            break
+        chosen = rows
+    return chosen
+
+
+def write(
+    docs: list[SectionDoc], index_dir: Path, encoder, previous: SentenceIndex | None, same_model: bool
+) -> tuple[int, int]:
+    """Embed the sentences of ``docs`` into ``index_dir``, reusing ``previous``'s for sections whose content
+    hash is unchanged (when it was made with the same model). Returns (sentences reused, sentences embedded)."""
+    reusable = previous.by_hash if previous is not None and same_model else {}
+    spans_of = [sentence_spans(d.text, d.code_spans) for d in docs]
+    todo = [
+        (row, i, doc.text[s:e])
+        for row, (doc, spans) in enumerate(zip(docs, spans_of, strict=True))
+        if doc.hash not in reusable
+        for i, (s, e) in enumerate(spans)
+    ]
+    starts = np.cumsum([0] + [len(spans) for spans in spans_of]).tolist()
+    matrix = np.zeros((starts[-1], encoder.dimension), dtype=np.float32)
+    for row, doc in enumerate(docs):
+        if doc.hash in reusable and previous is not None:
+            old = previous.rows(reusable[doc.hash])
+            matrix[starts[row] : starts[row + 1]] = previous.matrix[old.start : old.stop]
+    order = sorted(range(len(todo)), key=lambda t: len(todo[t][2]))  # little padding in each batch
+    for first in range(0, len(order), BATCH_SIZE):
+        batch = [todo[t] for t in order[first : first + BATCH_SIZE]]
+        vectors = encoder.encode_documents([sentence for _, _, sentence in batch])
+        for (row, i, _), vector in zip(batch, vectors, strict=True):
+            matrix[starts[row] + i] = vector
+    np.save(index_dir / "sentences.npy", matrix)
+    meta = {"starts": starts, "spans": [list(s) for spans in spans_of for s in spans], "hashes": [d.hash for d in docs]}
+    (index_dir / "sentences.json").write_bytes(orjson.dumps(meta))
+    return starts[-1] - len(todo), len(todo)
+
+
+def exists(index_dir: Path) -> bool:
+    return (index_dir / "sentences.npy").is_file() and (index_dir / "sentences.json").is_file()
