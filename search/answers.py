@@ -13,11 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
 
 from search.documents import SectionDoc
+
+if TYPE_CHECKING:
+    from search.semantic import Encoder
 
 MIN_WORDS = 3  # shorter pieces ("Note:", a table cell) say too little to answer anything
 LABEL_WORDS = 8  # a line this short without a full stop is a label or a table cell
@@ -167,7 +171,7 @@ def choose_sentences(scores: list[float], spans: list[tuple[int, int]], text: st
 
 
 def write(
-    docs: list[SectionDoc], index_dir: Path, encoder, previous: SentenceIndex | None, same_model: bool
+    docs: list[SectionDoc], index_dir: Path, encoder: Encoder, previous: SentenceIndex | None, same_model: bool
 ) -> tuple[int, int]:
     """Embed the sentences of ``docs`` into ``index_dir``, reusing ``previous``'s for sections whose content
     hash is unchanged (when it was made with the same model). Returns (sentences reused, sentences embedded)."""
