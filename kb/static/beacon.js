@@ -46,7 +46,7 @@ li{position:relative;padding:10px 12px;margin-bottom:8px;border:1px solid #e5e7e
 .b{padding:9px 16px;margin-right:8px;border-radius:8px;font-weight:600;border:1px solid var(--c);background:#fff;color:var(--c)}
 .go{background:var(--c);color:#fff}.go:disabled{opacity:.6}a{color:var(--c)}
 .art{overflow-wrap:anywhere}.art h2{font-size:17px}.art img{max-width:100%}.art pre,.art table{display:block;overflow:auto}
-.ans{margin:14px 0 4px;padding:12px 14px;border-radius:10px;background:#f3f4f6;border-left:4px solid var(--c)}
+.ans{position:relative;margin:14px 0 4px;padding:12px 14px;border-radius:10px;background:#f3f4f6;border-left:4px solid var(--c)}
 .ans-text{margin:0 0 8px}::highlight(kb-answer),mark.kb-answer{background:#fde68a;color:#1f2937}
 .field{margin-bottom:12px}.err{color:#b91c1c;font-size:13px;margin:4px 0 10px}
 :focus-visible{outline:3px solid var(--c);outline-offset:2px}.top :focus-visible{outline-color:#fff}
