@@ -10,7 +10,6 @@ times `GET /api/v1/search` through the app in each mode with the real query enco
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import random
 import statistics
@@ -24,35 +23,36 @@ from kb import create_app
 from kb.analytics import events
 from kb.cli import upgrade_database
 from kb.content.store import Site
-from kb.index.build import build_index
+from kb.index.build import build_index, site_section_docs
 from kb.index.layout import current_build_dir, index_root
-from search import semantic
+from search import answers, semantic
 
 
-def random_embeddings(build_dir: Path, model: str, dimension: int = 384) -> None:
-    """Write a semantic index over the build's sections with random unit vectors."""
-    ids, statuses, categories = [], [], []
-    for page in Site.load(build_dir / "pages.json", lazy=False).all_pages.values():
-        if page.status == "draft":
-            continue  # never indexed
-        for section in page.sections:
-            ids.append(f"{page.slug}#{section.anchor}")
-            statuses.append(page.status)
-            categories.append(page.category)
-    matrix = np.random.default_rng(0).normal(size=(len(ids), dimension)).astype(np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+class RandomEncoder:
+    """Random unit vectors: what a semantic index costs to search, without the hour of embedding."""
+
+    dimension = 384
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rng = np.random.default_rng(0)
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        matrix = self.rng.normal(size=(len(texts), self.dimension)).astype(np.float32)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    encode_queries = encode_documents
+
+
+def random_embeddings(build_dir: Path, model: str) -> None:
+    """Write a semantic index over the build's sections, and their sentences (for instant answers), with random
+    unit vectors."""
+    docs = site_section_docs(Site.load(build_dir / "pages.json", lazy=False).pages.values())
     target = build_dir / "semantic"
     target.mkdir(exist_ok=True)
-    np.save(target / "embeddings.npy", matrix)
-    meta = {
-        "model": model,
-        "dimension": dimension,
-        "ids": ids,
-        "hashes": [""] * len(ids),
-        "statuses": statuses,
-        "categories": categories,
-    }
-    (target / "sections.json").write_text(json.dumps(meta), "utf-8")
+    encoder = RandomEncoder(model)
+    semantic.write(docs, target, encoder)
+    answers.write(docs, target, encoder, None, same_model=False)
 
 
 def sample_queries(build_dir: Path, count: int) -> list[str]:
