@@ -60,7 +60,8 @@ def test_a_sentence_scores_with_its_section_so_a_stray_word_does_not_win():
     encoder = FakeEncoder()
     texts = ["Save the example file as reset-password.md in your articles folder.", "Forgot your password?"]
     sections = ["Article format: fields and folders", "Reset your password when you forgot it"]
-    index = SentenceIndex(encoder.encode_documents(texts), [0, 1, 2], [(0, len(t)) for t in texts], ["a", "b"])
+    vectors = np.stack([answers.quantized(v) for v in encoder.encode_documents(texts)])
+    index = SentenceIndex(vectors, np.array([0, 1, 2]), np.array([(0, len(t)) for t in texts]))
     section_vectors = encoder.encode_documents(sections)
     query = encoder.encode_queries(["reset password forgot"])[0]
     candidates = [SectionText(row, f"s#{row}", texts[row], float(section_vectors[row] @ query)) for row in (0, 1)]
@@ -92,6 +93,19 @@ def test_unchanged_sections_keep_their_sentence_vectors(tmp_path):
     assert answers.write(changed, tmp_path / "two", encoder, before, same_model=True) == (1, 1)
     assert encoder.texts == ["Alpha changed entirely now."]
     after = SentenceIndex.load(tmp_path / "two")
-    assert after.starts == [0, 1, 2]
+    assert after.starts.tolist() == [0, 1, 2]
+    assert after.spans.tolist() == [[0, 25], [0, 27]]
     np.testing.assert_allclose(after.matrix[0], before.matrix[2])
-    np.testing.assert_allclose(after.matrix[1], FakeEncoder().encode_documents(["Alpha changed entirely now."])[0])
+    fresh = FakeEncoder().encode_documents(["Alpha changed entirely now."])[0]
+    np.testing.assert_array_equal(after.matrix[1], answers.quantized(fresh))
+    assert after.matrix.dtype == np.int8
+
+
+def test_quantized_sentence_vectors_keep_their_cosines():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[0] + 0.5 * vectors[1]
+    query /= np.linalg.norm(query)
+    index = SentenceIndex(np.stack([answers.quantized(v) for v in vectors]), np.array([0, 50]), np.zeros((50, 2)))
+    np.testing.assert_allclose(index.cosines(range(50), query), vectors @ query, atol=0.01)
