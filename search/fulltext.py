@@ -8,14 +8,18 @@ can still point at the best section.
 
 from __future__ import annotations
 
+import mmap
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index, qparser, query
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -71,11 +75,18 @@ class Result:
     fuzzy: bool = False  # True when the hits come from the typo-tolerant fallback
 
 
+# Each segment's files stay apart instead of packed into one: Whoosh reads a packed segment's postings and
+# term index through an in-memory copy (BytesIO of the mapped file), made again by every searcher, so each
+# thread of each worker held its own 20-odd MB of a 2,000-article help center. Apart, each is read through a
+# map of its own (see open_index), whose pages every process shares.
+COMPOUND = False
+
+
 def write(docs: list[SectionDoc], index_dir: Path, language: str = DEFAULT_LANGUAGE) -> None:
     """Create a new full-text index of ``docs``, written in ``language``, in ``index_dir`` (empty or absent)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(index_dir), make_schema(language))
-    with ix.writer(procs=1, limitmb=256) as writer:
+    with ix.writer(procs=1, limitmb=256, compound=COMPOUND) as writer:
         for doc in docs:
             writer.add_document(**_fields(doc))
 
@@ -83,7 +94,7 @@ def write(docs: list[SectionDoc], index_dir: Path, language: str = DEFAULT_LANGU
 def update(docs: list[SectionDoc], index_dir: Path, removed_ids: set[str]) -> None:
     """Add or replace ``docs`` and delete ``removed_ids`` in an existing index."""
     ix = index.open_dir(str(index_dir))
-    with ix.writer(procs=1, limitmb=256) as writer:
+    with ix.writer(procs=1, limitmb=256, compound=COMPOUND) as writer:
         for doc_id in removed_ids:
             writer.delete_by_term("id", doc_id)
         for doc in docs:
@@ -91,7 +102,31 @@ def update(docs: list[SectionDoc], index_dir: Path, removed_ids: set[str]) -> No
 
 
 def open_index(index_dir: Path) -> index.Index:
-    return index.open_dir(str(index_dir))
+    """The index in ``index_dir``, for searching: its files read through memory maps (see :class:`_Mapped`)."""
+    return _MappedStorage(str(index_dir)).open_index()
+
+
+class _MappedStorage(FileStorage):
+    """Whoosh's file storage, read-only, each file opened as a memory map of its own: a reader copies only the
+    bytes it reads (as from Whoosh's in-memory files), and the pages are the page cache's, which every
+    worker shares, instead of a private copy of the file per searcher."""
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as file:
+            if not os.fstat(file.fileno()).st_size:  # an empty file cannot be mapped
+                return super().open_file(name, **kwargs)
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        return _Mapped(mapped, name=name, **kwargs)
+
+
+class _Mapped(BufferFile):
+    """A :class:`~whoosh.filedb.structfile.BufferFile` over a memory map instead of a ``BytesIO`` copy of it (a
+    map reads, seeks and slices like one)."""
+
+    def __init__(self, mapped: mmap.mmap, name: str | None = None, onclose: Any = None) -> None:
+        super().__init__(b"", name=name, onclose=onclose)
+        self._buf = mapped
+        self.file = mapped
 
 
 def exists(index_dir: Path, language: str = DEFAULT_LANGUAGE) -> bool:
