@@ -66,12 +66,13 @@ def test_a_fresh_install_serves_full_text_first_then_switches_to_hybrid(exported
     assert early_search["mode"] == "fulltext" and early_search["degraded"] is True
     assert early_search["results"][0]["slug"] == "reset-password"
     assert early_suggest["mode"] == "fulltext" and early_suggest["degraded"] is True
-    assert late["mode"] == "hybrid" and late["degraded"] is False and late["index"]["semantic"] is True, late
+    log = errors.decode()
+    switched = late["mode"] == "hybrid" and late["degraded"] is False and late["index"]["semantic"] is True
+    assert switched, f"{json.dumps(late)}\n--- the server's log, last lines:\n{log[-4000:]}"
     assert late_search["mode"] == "hybrid" and late_search["results"][0]["slug"] == "reset-password"
     assert late_suggest["mode"] == "hybrid" and late_suggest["suggestions"][0]["slug"] == "reset-password"
     assert ready["checks"]["model"]["ok"] is True
     assert late["semantic"]["encoder"] == "onnx-int8"  # the workers load the exported model, never torch
-    log = errors.decode()
     assert "Exported the int8 query model" not in log  # reused
     assert "Traceback" not in log, log[-3000:]
     assert first_page < 60, f"first page after {first_page:.0f} s"
