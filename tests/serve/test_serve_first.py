@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from kb.index import serving
 from search import onnx
 from tests.fixtures.servers import wait_until_up
 
@@ -49,6 +50,9 @@ def test_a_fresh_install_serves_full_text_first_then_switches_to_hybrid(exported
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not every_worker_is_hybrid(url):
             time.sleep(0.5)
+        # Hybrid answers in a row may all have come from one worker: once CHECK_INTERVAL has passed, every
+        # worker looks at the index anew on its next request, whichever answers the health check.
+        time.sleep(serving.CHECK_INTERVAL + 0.5)
         late = get(f"{url}/healthz")
         late_search = get(f"{url}/api/v1/search?q=unable%20to%20access%20my%20profile")
         late_suggest = suggest(url, "I forgot my password")
