@@ -189,6 +189,7 @@ def test_an_agent_copying_a_suggestion_counts_as_a_click_at_its_rank(open_page, 
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{kb.url}/agent/tickets/{ticket_id}")
+    page.wait_for_load_state("load")  # the buttons are the page's; what they do is agent.js's, run at load
     suggestions = page.locator("[data-suggestion]")
     expect(suggestions.first).to_be_visible()
     slug = suggestions.first.get_attribute("data-suggestion")

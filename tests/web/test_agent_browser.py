@@ -131,6 +131,7 @@ def test_agent_opens_a_beacon_ticket_and_copies_a_suggested_link(open_page, kb, 
     link = copy.get_attribute("data-copy")
     assert re.fullmatch(rf"{re.escape(kb.url)}/articles/{slug}(#[\w-]+)?", link), link
     assert page.evaluate("window.isSecureContext")  # http://127.0.0.1 counts as secure: the Clipboard API path
+    page.wait_for_load_state("load")  # the button's handler is agent.js's, run at load
     copy.click()
     expect(first.get_by_role("button", name="Link copied")).to_be_visible()
     expect(page.locator("[data-copy-status]")).to_have_text("Link copied")
