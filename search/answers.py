@@ -35,7 +35,7 @@ BATCH_SIZE = 128
 QUANTUM = 127  # a sentence vector's components in -1..1, stored as int8 in -127..127
 FILES = ("sentences.npy", "sentence_starts.npy", "sentence_spans.npy")  # the vectors, and where each one is
 HASHES = "sentence_sections.json"  # the content hash of each section, for incremental builds
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)\s+(?=\S)")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!e\.g\.)(?<!i\.e\.)\s+(?=\S)")  # also where agents' excerpts cut
 _WORD = re.compile(r"\w+")
 
 
@@ -83,7 +83,7 @@ def _all_code(start: int, end: int, code_spans: Sequence[tuple[int, int]]) -> bo
 
 def _cut(line: str, offset: int) -> list[tuple[int, int]]:
     pieces, start = [], 0
-    for match in _SENTENCE_END.finditer(line):
+    for match in SENTENCE_END.finditer(line):
         pieces.append((start, match.start()))
         start = match.end()
     pieces.append((start, len(line.rstrip())))

@@ -44,10 +44,10 @@ def passage(build, slug: str, vector: np.ndarray | None) -> answers.Passage | No
     return sentences.passage(sections, vector, calibrate)
 
 
-def instant_answer(build, slug: str, vector: np.ndarray | None) -> Answer | None:
+def instant_answer(build, slug: str, found: answers.Passage | None) -> Answer | None:
     """The answer shown above the results, from the best result (``slug``, which the caller found confident):
-    its passage, when the passage itself is close enough to the question (``ANSWER_MIN_SCORE``)."""
-    found = passage(build, slug, vector)
+    its passage (see :func:`passage`), when the passage itself is close enough to the question
+    (``ANSWER_MIN_SCORE``)."""
     if found is None or found.score < current_app.config["ANSWER_MIN_SCORE"]:
         return None
     page = build.site.pages[slug]

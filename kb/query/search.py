@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kb.index.serving import get_build, get_default_build, get_encoder
-from kb.query.answers import Answer, instant_answer
+from kb.query.answers import Answer, instant_answer, passage
 from kb.query.capacity import ranking_slot
 from search import hybrid, multilingual, snippets
 
@@ -120,7 +120,7 @@ def run_search(
         results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site, build.language))]
         answer = None
         if results and results[0].confident:
-            answer = instant_answer(build, results[0].slug, outcome.vector)
+            answer = instant_answer(build, results[0].slug, passage(build, results[0].slug, outcome.vector))
     return Search(query, outcome.mode, results, outcome.did_you_mean, outcome.degraded, answer)
 
 

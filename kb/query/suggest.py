@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,10 +15,10 @@ from kb.query.answers import Answer, instant_answer, passage
 from kb.query.capacity import ranking_slot
 from kb.query.search import min_score, place, shown_as
 from search import fulltext
+from search.answers import SENTENCE_END, Passage
 from suggest import engine
 from suggest.reading import Message
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MAX_URL = 2048  # the longest page address kept, from a suggestion request or a ticket
 
 
@@ -134,9 +133,16 @@ def run_suggest(
             feedback=boosts.current(current_app._get_current_object(), encoder),
         )
         shown = [c for c in found.candidates if c.slug in site.pages]
-        items = [present(c, found.terms, site, found.vector if excerpt else None, excerpt) for c in shown]
+        passages = {c.slug: passage(build, c.slug, found.vector) for c in shown} if excerpt else {}
         ranked = [c for c in shown if c.confident and c.reasons and c.reasons[0] != engine.PAGE_RULE]
-        answer = instant_answer(build, ranked[0].slug, found.vector) if ranked else None
+        answer = None
+        if ranked:
+            best = ranked[0].slug
+            answer = instant_answer(build, best, passages[best] if excerpt else passage(build, best, found.vector))
+        items = [
+            present(c, found.terms, site, agent_excerpt(c, found.terms, passages[c.slug]) if excerpt else None)
+            for c in shown
+        ]
     return Suggestions(items, answer)
 
 
@@ -149,9 +155,8 @@ def ranking_mode() -> tuple[str, bool]:
     return ("hybrid", False) if semantic_ready else ("fulltext", True)
 
 
-def present(candidate: engine.Candidate, terms: list[str], site, vector=None, with_excerpt: bool = False) -> Suggestion:
-    """``candidate`` as it is shown; ``with_excerpt``: with the passage an agent can paste, chosen by the text's
-    embedding ``vector`` as the instant answer is, else by its words."""
+def present(candidate: engine.Candidate, terms: list[str], site, excerpt: str | None = None) -> Suggestion:
+    """``candidate`` as it is shown, with ``excerpt``, the text an agent can paste, when there is one."""
     page = site.pages[candidate.slug]
     where = place(page, candidate.anchor)
     return Suggestion(
@@ -160,15 +165,17 @@ def present(candidate: engine.Candidate, terms: list[str], site, vector=None, wi
         confident=candidate.confident,
         reasons=candidate.reasons,
         internal=page.status == "internal",
-        excerpt=agent_excerpt(candidate, where, terms, vector) if with_excerpt else None,
+        excerpt=excerpt,
     )
 
 
-def agent_excerpt(candidate: engine.Candidate, where, terms: list[str], vector) -> str:
-    """What an agent's "Copy excerpt" copies: the sentences of the article that answer the text (the instant
-    answer's, for the best suggestion), else the sentences of its section that hold most of the text's words."""
-    found = passage(get_build(), candidate.slug, vector)
-    return found.text if found is not None else make_excerpt(where.text, terms, language=get_build().language)
+def agent_excerpt(candidate: engine.Candidate, terms: list[str], found: Passage | None) -> str:
+    """What an agent's "Copy excerpt" copies: the article's sentences that answer the text (``found``, the
+    instant answer's passage for the best suggestion), else those of its section holding most of its words."""
+    if found is not None:
+        return found.text
+    where = place(get_build().site.pages[candidate.slug], candidate.anchor)
+    return make_excerpt(where.text, terms, language=get_build().language)
 
 
 EXCERPT_CHARS = 300
@@ -181,7 +188,7 @@ def make_excerpt(text: str, terms: Sequence[str] = (), limit: int = EXCERPT_CHAR
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    sentences = _SENTENCE_END.split(text)
+    sentences = SENTENCE_END.split(text)
     wanted = set(terms)
     if wanted and len(sentences) > 1:
         found = [len(wanted.intersection(fulltext.plain_terms(sentence, language))) for sentence in sentences]
