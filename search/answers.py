@@ -8,7 +8,9 @@ The passage is the article's own words, cut at sentence boundaries, never rewrit
 
 from __future__ import annotations
 
+import os
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -98,18 +100,19 @@ def _leading_space(piece: str) -> int:
 class SentenceIndex:
     """Every sentence vector of a build part, grouped by section in the order of the sections' embeddings.
 
-    All of it is mapped, not read (a help center of 12,000 sections has 60,000 sentences): forked workers share
-    its pages, and a question reads only the rows of the article it answers from."""
+    None of it is read at load (a help center of 12,000 sections has 60,000 sentences): a question reads only
+    the rows of the article it answers from, with ``pread`` (see :class:`RowFile`)."""
 
     matrix: np.ndarray  # (sentences, dim) int8: each unit vector times QUANTUM, rounded (see :func:`quantized`)
     starts: np.ndarray  # section row -> its first sentence row; one more entry at the end
     spans: np.ndarray  # (sentences, 2): sentence row -> (start, end) in its section's text
     folder: Path | None = None  # where it was loaded from (its sections' hashes are read from there when asked)
+    file: RowFile | None = None  # the matrix's rows, read on demand (queries); builds read ``matrix``, mapped
 
     @classmethod
     def load(cls, index_dir: Path) -> SentenceIndex:
         matrix, starts, spans = (_mapped(index_dir / name) for name in FILES)
-        return cls(matrix, starts, spans, index_dir)
+        return cls(matrix, starts, spans, index_dir, RowFile(index_dir / FILES[0]))
 
     @cached_property
     def by_hash(self) -> dict[str, int]:
@@ -124,7 +127,7 @@ class SentenceIndex:
 
     def cosines(self, rows: range, vector: np.ndarray) -> list[float]:
         """The cosine of each sentence of ``rows`` to ``vector`` (a unit vector)."""
-        block = self.matrix[rows.start : rows.stop].astype(np.float32)
+        block = (self.file.rows(rows) if self.file else self.matrix[rows.start : rows.stop]).astype(np.float32)
         norms = np.linalg.norm(block, axis=1)
         return (block @ vector / np.where(norms == 0, 1, norms)).tolist()
 
@@ -226,6 +229,36 @@ def quantized(vector: np.ndarray) -> np.ndarray:
 
 def exists(index_dir: Path) -> bool:
     return all((index_dir / name).is_file() for name in (*FILES, HASHES))
+
+
+class RowFile:
+    """The rows of a 2-D ``.npy`` matrix, read on demand with ``pread`` on a descriptor kept open.
+
+    Mapped instead, every page a worker ever read (and the pages the kernel maps around each one) would count
+    in that worker's memory; read, they stay in the kernel's page cache, shared, and given back when memory is
+    short. A question reads one article's rows, a few kilobytes: a system call costs less than a page fault."""
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as file:
+            version = np.lib.format.read_magic(file)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = read_header(file)
+            if fortran or len(shape) != 2:
+                raise ValueError(f"{path}: not a C-ordered matrix")
+            self.data_at = file.tell()
+        self.dtype, self.shape = np.dtype(dtype), shape
+        self.row_bytes = self.dtype.itemsize * shape[1]
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._closer = weakref.finalize(self, os.close, self._fd)
+
+    def rows(self, rows: range) -> np.ndarray:
+        start, stop = max(0, rows.start), min(self.shape[0], rows.stop)
+        if stop <= start:
+            return np.zeros((0, self.shape[1]), dtype=self.dtype)
+        data = os.pread(self._fd, (stop - start) * self.row_bytes, self.data_at + start * self.row_bytes)
+        return np.frombuffer(data, dtype=self.dtype).reshape(stop - start, self.shape[1])
 
 
 def _mapped(path: Path) -> np.ndarray:

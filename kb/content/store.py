@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import mmap
+import os
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -142,21 +143,24 @@ def _outline(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class PageContents:
-    """The content of every page, one JSON document after another in a file that is mapped, not read.
+    """The content of every page, one JSON document after another in a file read a document at a time.
 
-    Parsed content is remembered for the ``CACHED`` most recently used pages (or sections of pages) of this
-    process."""
+    Reads are ``pread`` calls on a descriptor kept open (the file may be replaced or deleted by a later build
+    meanwhile): what was read stays in the kernel's page cache, shared by every worker and given back under
+    memory pressure, rather than mapped into each process (mapped, every page a worker ever touched, and the
+    pages around it, counted in its memory). Parsed content is remembered for the ``CACHED`` most recently
+    used pages (or sections of pages) of this process."""
 
     CACHED = 256
 
     def __init__(self, path: Path) -> None:
-        with path.open("rb") as file:
-            self._map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._closer = weakref.finalize(self, os.close, self._fd)
         self._recent: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def read(self, offset: int, length: int) -> dict[str, Any]:
-        return content_from_dict(orjson.loads(self._map[offset : offset + length]))
+        return content_from_dict(orjson.loads(os.pread(self._fd, length, offset)))
 
     def read_all(self, where: dict[str, list[int]]) -> dict[str, Any]:
         return {name: value for offset, length in where.values() for name, value in self.read(offset, length).items()}
@@ -175,8 +179,7 @@ class PageContents:
         return content
 
     def close(self) -> None:
-        if isinstance(self._map, mmap.mmap):
-            self._map.close()
+        self._closer()
 
 
 class StoredPage(Page):

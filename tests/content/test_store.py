@@ -39,3 +39,15 @@ def test_only_the_most_recently_read_contents_are_kept(built_data_dir, monkeypat
     store = pages[0]._store
     assert len(store._recent) == 2
     assert pages[0].html == Site.load(saved_site(built_data_dir), lazy=False).all_pages[pages[0].slug].html
+
+
+def test_a_loaded_site_still_reads_its_pages_once_its_build_is_deleted(built_data_dir, tmp_path):
+    # a server keeps answering from the build it opened while kb index prunes old builds
+    copy = tmp_path / "pages.json"
+    copy.write_bytes(saved_site(built_data_dir).read_bytes())
+    contents = saved_site(built_data_dir).with_suffix(".content")
+    copy.with_suffix(".content").write_bytes(contents.read_bytes())
+    site = Site.load(copy)
+    copy.with_suffix(".content").unlink()
+    page = next(iter(site.all_pages.values()))
+    assert page.html == Site.load(saved_site(built_data_dir), lazy=False).all_pages[page.slug].html

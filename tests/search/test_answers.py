@@ -109,3 +109,12 @@ def test_quantized_sentence_vectors_keep_their_cosines():
     query /= np.linalg.norm(query)
     index = SentenceIndex(np.stack([answers.quantized(v) for v in vectors]), np.array([0, 50]), np.zeros((50, 2)))
     np.testing.assert_allclose(index.cosines(range(50), query), vectors @ query, atol=0.01)
+
+
+def test_sentence_rows_are_read_from_the_saved_matrix(tmp_path):
+    matrix = np.random.default_rng(1).integers(-127, 128, size=(9, 384), dtype=np.int8)
+    np.save(tmp_path / "m.npy", matrix)
+    rows = answers.RowFile(tmp_path / "m.npy")
+    np.testing.assert_array_equal(rows.rows(range(3, 7)), matrix[3:7])
+    np.testing.assert_array_equal(rows.rows(range(8, 12)), matrix[8:])  # clipped at the end
+    assert rows.rows(range(4, 4)).shape == (0, 384)
