@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from functools import lru_cache
-from itertools import islice
 
 from whoosh import highlight
 
@@ -21,7 +19,8 @@ from search.documents import is_marked
 
 SURROUND = 60  # characters of context before the first and after the last marked word of a passage
 MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
-WINDOW_STEMS = 8  # a regular expression's cost grows with its alternatives; a 30-word question has 30
+WINDOW_STEMS = 8  # the longest (most telling) stems are looked for; a 30-word question has 30
+_WORD = re.compile(r"(?<![\w*])[\w*]+(?:\.?[\w*]+)*")  # a word as the index's tokenizer reads it, with dotted names
 
 Match = tuple[int, int, str]  # (start, end, stem) of a word to mark
 
@@ -72,10 +71,13 @@ def _highlight(text: str, stems: frozenset[str], length: int, words: WordAnalysi
 def _matches(text: str, stems: frozenset[str], words: WordAnalysis) -> list[Match]:
     """Every word of ``text`` whose stem is one of ``stems``, in order."""
     matches = []
-    # folded terms may not start as their words do ("indic" of "índice"): then every word is a candidate
-    starts = frozenset() if words.folds else frozenset(s[:2] for s in stems)
-    for m in _candidates_pattern(starts).finditer(text):
+    # Stemming changes the end of a word, not its first two letters: a word whose first two differ from every
+    # stem's is skipped unanalyzed. Folded terms may not start as their words do ("indic" of "índice").
+    starts = None if words.folds else frozenset(s[:2] for s in stems)
+    for m in _WORD.finditer(text):
         word = m.group(0).lower()
+        if starts is not None and word[:2] not in starts:
+            continue
         if word not in words.stops and (stem := words.term(word)) in stems:
             matches.append((m.start(), m.end(), stem))
     return matches
@@ -95,15 +97,6 @@ def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, i
         passages.append((len({g[2] for g in group}), len(group), -group[0][0], span))
         i = j + 1
     return passages
-
-
-@lru_cache(maxsize=256)
-def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
-    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
-    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
-    if not starts:
-        return re.compile(r"(?<![\w*])[\w*]+(?:\.?[\w*]+)*")
-    return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
 def _span(text: str, first: int, last: int) -> tuple[int, int]:
@@ -129,17 +122,32 @@ def _mark(text: str, start: int, end: int, matches: list[Match]) -> str:
 
 def _window(text: str, stems: frozenset[str], length: int, words: WordAnalysis) -> str:
     """The part of a long ``text`` worth highlighting: ``3 * length`` characters starting a little before
-    the place where the most distinct query stems appear close together. The place is found by one regular
-    expression of the longest (most telling) stems, which runs in C, instead of analyzing the whole text."""
-    if not stems or len(text) <= 3 * length or words.folds:  # folded stems are not found by a plain pattern
-        return text
-    telling = frozenset(sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS])
-    matches = islice(_stems_pattern(telling).finditer(text), MAX_WINDOW_MATCHES)
-    found = [(m.start(), m.group(0).lower()) for m in matches]
+    the place where the most distinct query stems appear close together. The place is found by looking for
+    the longest (most telling) stems at the start of words (``str.find``, in C) instead of analyzing the
+    whole text."""
+    lowered = text.lower()
+    if not stems or len(text) <= 3 * length or words.folds or len(lowered) != len(text):
+        return text  # folded stems are not found as they are written; nor are offsets kept when lowering moves them
+    telling = sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS]
+    found = _first_word_starts(lowered, telling, MAX_WINDOW_MATCHES)
     if not found:
         return text[: 3 * length]
     start = max(0, _densest(found, 2 * length) - length // 2)
     return text[start : start + 3 * length]
+
+
+def _first_word_starts(text: str, stems: list[str], limit: int) -> list[tuple[int, str]]:
+    """The first ``limit`` places in ``text`` where a word starts with one of ``stems``, as (offset, stem) in
+    order; where several stems start the same word, the longest."""
+    at: dict[int, str] = {}
+    for stem in stems:  # longest first
+        position, seen = text.find(stem), 0
+        while position != -1 and seen < limit:
+            if position == 0 or not (text[position - 1].isalnum() or text[position - 1] == "_"):
+                at.setdefault(position, stem)
+                seen += 1
+            position = text.find(stem, position + 1)
+    return sorted(at.items())[:limit]
 
 
 def _densest(found: list[tuple[int, str]], width: int) -> int:
@@ -156,18 +164,6 @@ def _densest(found: list[tuple[int, str]], width: int) -> int:
         if not inside[word]:
             del inside[word]
     return best
-
-
-@lru_cache(maxsize=256)
-def _stems_pattern(stems: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(
-        r"(?<!\w)(?:" + _alternatives(stems) + ")", re.I
-    )  # faster than \b, which defeats the prefix check
-
-
-def _alternatives(words: Iterable[str]) -> str:
-    """``words`` as regular-expression alternatives, longest first (so the longest match wins)."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _flatten(text: str) -> str:
