@@ -141,11 +141,15 @@ class SentenceIndex:
         its own cosine and, as much, its section's: a sentence read alone is easily close to a question by its
         words ("Save this as reset-password.md" to "reset my password"), and the section says what it is about."""
         best: tuple[float, SectionText, list[float]] | None = None
-        for section in sections:
-            rows = self.rows(section.row)
+        ranges = [self.rows(section.row) for section in sections]
+        if not any(ranges):
+            return None
+        first = min(r.start for r in ranges if r)
+        every = self.cosines(range(first, max(r.stop for r in ranges)), vector)  # an article's rows follow each other
+        for section, rows in zip(sections, ranges, strict=True):
             if not rows:
                 continue
-            cosines = [calibrate(c) for c in self.cosines(rows, vector)]
+            cosines = [calibrate(c) for c in every[rows.start - first : rows.stop - first]]
             score = SENTENCE_SHARE * max(cosines) + (1 - SENTENCE_SHARE) * section.score
             if best is None or score > best[0]:
                 best = (score, section, cosines)

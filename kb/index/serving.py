@@ -282,10 +282,15 @@ def holder_for(app, model: str) -> EncoderHolder:
 def get_build() -> Build:
     """The current build's part for this request's locale (``g.kb_locale``; the default's when none is set), or
     for the language of what is shown (``g.kb_content_locale``: an agent reads a ticket in its own language)."""
+    locale = g.get("kb_content_locale") or g.get("kb_locale")  # a ticket's own language, for an agent's view
+    known = g.get("kb_edition")  # a request asks a score of times: found once per locale
+    if known is not None and known[0] is locale:
+        return known[1]
     if "kb_build" not in g:
         g.kb_build = state_of(current_app).indexes.current()
-    locale = g.get("kb_content_locale") or g.get("kb_locale")  # a ticket's own language, for an agent's view
-    return g.kb_build.edition(locale.segment if locale is not None and locale != default_locale() else "")
+    edition = g.kb_build.edition(locale.segment if locale is not None and locale != default_locale() else "")
+    g.kb_edition = (locale, edition)
+    return edition
 
 
 def get_default_build() -> Build:

@@ -161,7 +161,8 @@ def place(page, anchor: str | None) -> Place:
 def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
     """The fields a search result and a suggestion show alike, for ``page`` at ``where`` (snippets in the
     request's language unless ``language`` is given)."""
-    snippet_options.setdefault("language", get_build().language)
+    if "language" not in snippet_options:
+        snippet_options["language"] = get_build().language
     return {
         "slug": page.slug,
         "title": page.title,
