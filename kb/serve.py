@@ -134,7 +134,7 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     logs.configure(app.config["LOG_FORMAT"])
     answer_server_errors_in_json()
     limit_math_threads()
-    limit_malloc_arenas()
+    limit_retained_memory()
     preload_index(app)
     KBApplication(app).run()
 
@@ -184,7 +184,7 @@ MALLOC_MMAP_THRESHOLD = 1024 * 1024  # bytes: a block this large is mapped apart
 MALLOC_TRIM_THRESHOLD = 1024 * 1024  # bytes free at the top of the heap that are handed back at once
 
 
-def limit_malloc_arenas() -> None:
+def limit_retained_memory() -> None:
     """Keep glibc malloc from holding on to memory a worker no longer uses.
 
     - At most two arenas per process. By default each of a worker's threads gets an arena of its own, which
