@@ -7,7 +7,9 @@ queries, in one run on one machine.
 The queries are section headings of the corpus (short, in the corpus's words), drawn with a fixed seed. Each
 engine returns its 10 best sections: kb through the same code as ``GET /api/v1/search?mode=fulltext`` (ranking,
 spelling check, escaped snippets with the query's words marked); tantivy with its own snippets of the body;
-bm25s (ranking only, it has no snippets). Prints p50/p90 per query in ms and kb's p50 as a multiple of each peer's.
+bm25s (ranking only, it has no snippets). The engines take turns query by query (in a rotating order, for
+``--rounds`` passes over the queries), so that whatever else the machine does slows them alike. Prints p50/p90
+per query in ms and kb's p50 as a multiple of each peer's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}")
     with tempfile.TemporaryDirectory(prefix="kb-peers-") as tmp:
@@ -43,11 +46,12 @@ def main() -> None:
         docs = site_section_docs(pages)
         queries = pick_queries(docs, args.queries)
         print(f"{report.articles} articles, {len(docs)} sections, {len(queries)} queries (section headings)")
-        timings = {
-            "kb (full-text, snippets)": time_kb(articles, data, queries),
-            "tantivy (snippets)": time_tantivy(docs, queries, Path(tmp) / "tantivy"),
-            "bm25s (no snippets)": time_bm25s(docs, queries),
+        engines = {
+            "kb (full-text, snippets)": kb_search(articles, data, queries[0]),
+            "tantivy (snippets)": tantivy_search(docs, Path(tmp) / "tantivy"),
+            "bm25s (no snippets)": bm25s_search(docs),
         }
+        timings = take_turns(engines, queries, args.rounds)
     kb_p50 = statistics.median(timings["kb (full-text, snippets)"])
     for name, times in timings.items():
         p50, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1]
@@ -60,20 +64,31 @@ def pick_queries(docs, count: int) -> list[str]:
     return random.Random(7).sample(headings, min(count, len(headings)))
 
 
-def time_kb(articles: Path, data: Path, queries: list[str]) -> list[float]:
-    app = create_app({"ARTICLES_DIR": str(articles), "DATA_DIR": str(data), "SEMANTIC_ENABLED": False})
-    with app.test_request_context():
-        run_search(queries[0], mode="fulltext", limit=10)  # opens the index
-    times = []
-    for query in queries:
-        with app.test_request_context():
+def take_turns(engines: dict, queries: list[str], rounds: int) -> dict[str, list[float]]:
+    """Seconds each engine took on each query, the engines taking turns on every query."""
+    names = list(engines)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for turn, query in enumerate(query for _ in range(rounds) for query in queries):
+        for name in names[turn % len(names) :] + names[: turn % len(names)]:
             started = time.perf_counter()
-            run_search(query, mode="fulltext", limit=10)
-            times.append(time.perf_counter() - started)
+            engines[name](query)
+            times[name].append(time.perf_counter() - started)
     return times
 
 
-def time_tantivy(docs, queries: list[str], folder: Path) -> list[float]:
+def kb_search(articles: Path, data: Path, first_query: str):
+    app = create_app({"ARTICLES_DIR": str(articles), "DATA_DIR": str(data), "SEMANTIC_ENABLED": False})
+    with app.test_request_context():
+        run_search(first_query, mode="fulltext", limit=10)  # opens the index
+
+    def search(query: str) -> None:
+        with app.test_request_context():
+            run_search(query, mode="fulltext", limit=10)
+
+    return search
+
+
+def tantivy_search(docs, folder: Path):
     import tantivy
 
     builder = tantivy.SchemaBuilder()
@@ -88,28 +103,26 @@ def time_tantivy(docs, queries: list[str], folder: Path) -> list[float]:
     writer.commit()
     index.reload()
     searcher = index.searcher()
-    times = []
-    for text in queries:
-        started = time.perf_counter()
+
+    def search(text: str) -> None:
         query = index.parse_query_lenient(text, ["title", "body"])[0]
         generator = tantivy.SnippetGenerator.create(searcher, query, schema, "body")
         for _, address in searcher.search(query, 10).hits:
             generator.snippet_from_doc(searcher.doc(address)).to_html()
-        times.append(time.perf_counter() - started)
-    return times
+
+    return search
 
 
-def time_bm25s(docs, queries: list[str]) -> list[float]:
+def bm25s_search(docs):
     import bm25s
 
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize([f"{d.title} {d.text}" for d in docs], stopwords="en", show_progress=False))
-    times = []
-    for text in queries:
-        started = time.perf_counter()
+
+    def search(text: str) -> None:
         retriever.retrieve(bm25s.tokenize([text], stopwords="en", show_progress=False), k=10, show_progress=False)
-        times.append(time.perf_counter() - started)
-    return times
+
+    return search
 
 
 if __name__ == "__main__":
