@@ -71,16 +71,24 @@ def _highlight(text: str, stems: frozenset[str], length: int, words: WordAnalysi
 def _matches(text: str, stems: frozenset[str], words: WordAnalysis) -> list[Match]:
     """Every word of ``text`` whose stem is one of ``stems``, in order."""
     matches = []
-    # Stemming changes the end of a word, not its first two letters: a word whose first two differ from every
-    # stem's is skipped unanalyzed. Folded terms may not start as their words do ("indic" of "índice").
-    starts = None if words.folds else frozenset(s[:2] for s in stems)
-    for m in _WORD.finditer(text):
+    # folded terms may not start as their words do ("indic" of "índice"): then every word is a candidate
+    starts = frozenset() if words.folds else frozenset(s[:2] for s in stems)
+    for m in _candidates_pattern(starts).finditer(text):
         word = m.group(0).lower()
-        if starts is not None and word[:2] not in starts:
-            continue
         if word not in words.stops and (stem := words.term(word)) in stems:
             matches.append((m.start(), m.end(), stem))
     return matches
+
+
+@lru_cache(maxsize=256)
+def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
+    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
+    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest
+    (compiled once per query: its snippets all use it)."""
+    if not starts:
+        return _WORD
+    alternatives = "|".join(re.escape(w) for w in sorted(starts, key=len, reverse=True))
+    return re.compile(r"(?<![\w*])(?:" + alternatives + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
 def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, int, int, tuple[int, int]]]:
