@@ -204,7 +204,8 @@ def iter_article_files(root: Path, skip: frozenset[str] = frozenset()) -> list[P
         for name in files:
             if name.endswith(".md") and not name.startswith("."):
                 path = Path(folder, name)
-                if resolve_inside(root, path.relative_to(root).as_posix()) is not None:
+                # only a link can lead outside: every folder walked into is a real one, inside root
+                if not path.is_symlink() or resolve_inside(root, path.relative_to(root).as_posix()) is not None:
                     found.append(path)
     return sorted(found)
 
