@@ -144,12 +144,12 @@ class SentenceIndex:
         ranges = [self.rows(section.row) for section in sections]
         if not any(ranges):
             return None
-        first = min(r.start for r in ranges if r)
-        every = self.cosines(range(first, max(r.stop for r in ranges)), vector)  # an article's rows follow each other
+        offset = min(r.start for r in ranges if r)
+        every = self.cosines(range(offset, max(r.stop for r in ranges)), vector)  # an article's rows follow each other
         for section, rows in zip(sections, ranges, strict=True):
             if not rows:
                 continue
-            cosines = [calibrate(c) for c in every[rows.start - first : rows.stop - first]]
+            cosines = [calibrate(c) for c in every[rows.start - offset : rows.stop - offset]]
             score = SENTENCE_SHARE * max(cosines) + (1 - SENTENCE_SHARE) * section.score
             if best is None or score > best[0]:
                 best = (score, section, cosines)
