@@ -122,18 +122,31 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class SharedVectors(Protocol):
+    """Query vectors kept where every worker (and host) finds them: another worker's, not embedded again."""
+
+    def get_many(self, model: str, texts: list[str]) -> dict[str, np.ndarray]: ...
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+
 class CachingEncoder:
     """An :class:`Encoder` that remembers the query embeddings it made, the most recent ``size`` of them.
 
     The same text is embedded again and again in a help center: the beacon, then the contact form, with the
     question a customer typed; type-ahead's last query, then the search page; an agent opening a ticket twice;
-    the questions everybody asks. Embedding is most of the cost of a suggestion, a lookup next to nothing."""
+    the questions everybody asks. Embedding is most of the cost of a suggestion, a lookup next to nothing.
 
-    def __init__(self, encoder: Encoder, size: int = 2048) -> None:
+    With ``shared``, a text this process has not seen is looked for there before it is embedded, and what is
+    embedded is put there: the same question sent to another worker is not embedded twice. A shared store that
+    fails is skipped (logged), never the query."""
+
+    def __init__(self, encoder: Encoder, size: int = 2048, shared: SharedVectors | None = None) -> None:
         self.encoder = encoder
         self.name = encoder.name
         self.dimension = encoder.dimension
         self.size = size
+        self.shared = shared
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -146,7 +159,12 @@ class CachingEncoder:
                     self._vectors.move_to_end(text)
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            fresh = dict(zip(missing, self.encoder.encode_queries(missing), strict=True))
+            fresh = self._shared_get(missing)
+            embed = [t for t in missing if t not in fresh]
+            if embed:
+                made = dict(zip(embed, self.encoder.encode_queries(embed), strict=True))
+                self._shared_put(made)
+                fresh.update(made)
             found.update(fresh)
             with self._lock:
                 self._vectors.update(fresh)
@@ -155,6 +173,24 @@ class CachingEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([found[t] for t in texts])
+
+    def _shared_get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        if self.shared is None:
+            return {}
+        try:
+            vectors = self.shared.get_many(self.name, texts)
+        except Exception as e:  # noqa: BLE001 (a store down or full: embed instead)
+            log.warning("shared query vectors unavailable, embedding instead: %s", e)
+            return {}
+        return {t: v for t, v in vectors.items() if v.shape == (self.dimension,)}
+
+    def _shared_put(self, vectors: dict[str, np.ndarray]) -> None:
+        if self.shared is None:
+            return
+        try:
+            self.shared.put_many(self.name, vectors)
+        except Exception as e:  # noqa: BLE001
+            log.warning("could not share query vectors: %s", e)
 
     def encode_documents(self, texts: list[str]) -> np.ndarray:
         return self.encoder.encode_documents(texts)

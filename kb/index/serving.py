@@ -20,6 +20,7 @@ from kb.content.locales import configured
 from kb.content.store import Site
 from kb.errors import IndexNotBuiltError
 from kb.index.layout import BuildFolder, current_build_dir, index_root, read_manifest, schema_problem
+from kb.index.shared_vectors import shared_vectors
 from kb.state import state_of
 from search import answers, fulltext, lexical, semantic
 
@@ -159,6 +160,7 @@ class EncoderHolder:
         self.factory = factory
         self.onnx_dir = config["DATA_DIR"] if config.get("ONNX_ENABLED", True) else None
         self.for_documents = for_documents
+        self.shared = shared_vectors(config) if not for_documents else None
         self.error: str | None = None if self.enabled else "semantic search is switched off (KB_SEMANTIC_ENABLED)"
         self._encoder = None
         self._lock = threading.Lock()
@@ -201,7 +203,7 @@ class EncoderHolder:
         return True
 
     def _for_queries(self, encoder):
-        return encoder if self.for_documents else semantic.CachingEncoder(encoder, QUERY_CACHE_SIZE)
+        return encoder if self.for_documents else semantic.CachingEncoder(encoder, QUERY_CACHE_SIZE, self.shared)
 
     def warm_up(self) -> None:
         """Run the model once, so that the first customer does not pay for its first run."""

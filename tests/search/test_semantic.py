@@ -43,3 +43,45 @@ def test_query_embeddings_are_remembered_most_recent_first():
     cached.encode_queries(["download invoice", "reset password"])
     assert asked[1:] == [["close account"], ["reset password"]]
     assert cached.encode_queries([]).shape == (0, FakeEncoder.dimension)
+
+
+class MemoryVectors:
+    """A shared store of query vectors, as Redis would hold them for every worker."""
+
+    def __init__(self):
+        self.vectors: dict[tuple[str, str], np.ndarray] = {}
+
+    def get_many(self, model, texts):
+        return {t: self.vectors[(model, t)] for t in texts if (model, t) in self.vectors}
+
+    def put_many(self, model, vectors):
+        self.vectors.update({(model, t): v for t, v in vectors.items()})
+
+
+def test_a_question_another_worker_embedded_is_not_embedded_again():
+    asked = []
+
+    class Counting(FakeEncoder):
+        def encode_queries(self, texts):
+            asked.append(list(texts))
+            return super().encode_queries(texts)
+
+    shared = MemoryVectors()
+    first_worker, second_worker = CachingEncoder(Counting(), shared=shared), CachingEncoder(Counting(), shared=shared)
+    made = first_worker.encode_queries(["reset password"])
+    found = second_worker.encode_queries(["reset password", "download invoice"])
+    assert asked == [["reset password"], ["download invoice"]]
+    assert np.array_equal(found[0], made[0])
+
+
+def test_a_failing_shared_store_is_skipped_and_the_query_embedded():
+    class Broken:
+        def get_many(self, model, texts):
+            raise ConnectionError("Redis is down")
+
+        def put_many(self, model, vectors):
+            raise ConnectionError("Redis is down")
+
+    cached = CachingEncoder(FakeEncoder(), shared=Broken())
+    expected = FakeEncoder().encode_queries(["reset password"])
+    assert np.array_equal(cached.encode_queries(["reset password"]), expected)
