@@ -140,7 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REDIS_URL",
         "",
-        "Redis for rate limits shared by every worker and host; empty: in each process.",
+        "Redis for rate limits and query embeddings shared by every worker and host; empty: per host and process.",
         pattern=r"^(redis|rediss|unix)://",
         like="like redis://127.0.0.1:6379/0 (or rediss://, unix://)",
     ),
