@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import numpy as np
@@ -13,18 +12,6 @@ from kb.index import shared_vectors
 from kb.index.shared_vectors import RedisVectors
 from kb.state import state_of
 from tests.fixtures.app import make_app, make_config
-
-
-@pytest.fixture
-def redis_url():
-    url = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {url}")
-        pytest.skip("Redis is not reachable")
-    return url
 
 
 def test_vectors_put_by_one_worker_are_found_by_another(redis_url):

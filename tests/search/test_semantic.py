@@ -26,13 +26,20 @@ def test_top_k_respects_mask_and_small_inputs():
     assert top_k(np.zeros(3, np.float32), np.zeros((0, 3), np.float32), 5) == []
 
 
-def test_query_embeddings_are_remembered_most_recent_first():
-    asked = []
+def counting_encoder(asked: list[list[str]]) -> type[FakeEncoder]:
+    """A fake encoder class whose instances write down every batch of queries they embed in ``asked``."""
 
     class Counting(FakeEncoder):
         def encode_queries(self, texts):
             asked.append(list(texts))
             return super().encode_queries(texts)
+
+    return Counting
+
+
+def test_query_embeddings_are_remembered_most_recent_first():
+    asked: list[list[str]] = []
+    Counting = counting_encoder(asked)  # noqa: N806 (a class)
 
     cached = CachingEncoder(Counting(), size=2)
     first = cached.encode_queries(["reset password", "download invoice"])
@@ -59,12 +66,8 @@ class MemoryVectors:
 
 
 def test_a_question_another_worker_embedded_is_not_embedded_again():
-    asked = []
-
-    class Counting(FakeEncoder):
-        def encode_queries(self, texts):
-            asked.append(list(texts))
-            return super().encode_queries(texts)
+    asked: list[list[str]] = []
+    Counting = counting_encoder(asked)  # noqa: N806 (a class)
 
     shared = MemoryVectors()
     first_worker, second_worker = CachingEncoder(Counting(), shared=shared), CachingEncoder(Counting(), shared=shared)
