@@ -10,10 +10,13 @@ Without Redis each worker keeps its own (``search.semantic.CachingEncoder``).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import logging
 import time
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 PREFIX = "kb:query-vector:"
 TTL = 7 * 24 * 3600  # seconds a vector is kept: the same questions come back week after week
 TIMEOUT = 0.05  # seconds: slower than that, embedding is as quick
@@ -56,5 +59,13 @@ def key(model: str, text: str) -> str:
 
 
 def shared_vectors(config) -> RedisVectors | None:
-    """The shared store of query vectors when ``REDIS_URL`` is set, else None."""
-    return RedisVectors(config["REDIS_URL"]) if config.get("REDIS_URL") else None
+    """The shared store of query vectors when ``REDIS_URL`` is set (and the redis package installed), else None."""
+    if not config.get("REDIS_URL"):
+        return None
+    if importlib.util.find_spec("redis") is None:
+        log.warning(
+            "KB_REDIS_URL is set but the redis package is not installed (pip install 'kb[redis]'): "
+            "each worker keeps its own query vectors"
+        )
+        return None
+    return RedisVectors(config["REDIS_URL"])

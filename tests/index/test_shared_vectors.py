@@ -42,3 +42,11 @@ def query_encoder(data_dir, tmp_path, **settings):
 def test_queries_use_the_shared_store_when_redis_is_configured(built_data_dir, redis_url, tmp_path):
     assert isinstance(query_encoder(built_data_dir, tmp_path, REDIS_URL=redis_url).shared, RedisVectors)
     assert query_encoder(built_data_dir, tmp_path).shared is None
+
+
+def test_without_the_redis_package_each_worker_keeps_its_own(monkeypatch):
+    real_find_spec = shared_vectors.importlib.util.find_spec
+    monkeypatch.setattr(
+        shared_vectors.importlib.util, "find_spec", lambda n: None if n == "redis" else real_find_spec(n)
+    )
+    assert shared_vectors.shared_vectors({"REDIS_URL": "redis://127.0.0.1:6379/15"}) is None
