@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 from whoosh import highlight
@@ -20,7 +21,6 @@ from search.documents import is_marked
 SURROUND = 60  # characters of context before the first and after the last marked word of a passage
 MAX_WINDOW_MATCHES = 40  # the place is chosen among the first matches: enough, and cheap
 WINDOW_STEMS = 8  # the longest (most telling) stems are looked for; a 30-word question has 30
-_WORD = re.compile(r"(?<![\w*])[\w*]+(?:\.?[\w*]+)*")  # a word as the index's tokenizer reads it, with dotted names
 
 Match = tuple[int, int, str]  # (start, end, stem) of a word to mark
 
@@ -80,17 +80,6 @@ def _matches(text: str, stems: frozenset[str], words: WordAnalysis) -> list[Matc
     return matches
 
 
-@lru_cache(maxsize=256)
-def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
-    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
-    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest
-    (compiled once per query: its snippets all use it)."""
-    if not starts:
-        return _WORD
-    alternatives = "|".join(re.escape(w) for w in sorted(starts, key=len, reverse=True))
-    return re.compile(r"(?<![\w*])(?:" + alternatives + r")[\w*]*(?:\.?[\w*]+)*", re.I)
-
-
 def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, int, int, tuple[int, int]]]:
     """The passages of ``text`` around runs of ``matches`` that fit in ``length``, each as (distinct terms,
     words marked, -first match, span), so that the best sort last."""
@@ -105,6 +94,15 @@ def _passages(text: str, matches: list[Match], length: int) -> list[tuple[int, i
         passages.append((len({g[2] for g in group}), len(group), -group[0][0], span))
         i = j + 1
     return passages
+
+
+@lru_cache(maxsize=256)
+def _candidates_pattern(starts: frozenset[str]) -> re.Pattern[str]:
+    """Words that begin with one of ``starts``: the only ones whose stem can be a query stem, since stemming
+    changes the end of a word, not its first two letters. Lets the regular expression engine skip the rest."""
+    if not starts:
+        return re.compile(r"(?<![\w*])[\w*]+(?:\.?[\w*]+)*")
+    return re.compile(r"(?<![\w*])(?:" + _alternatives(starts) + r")[\w*]*(?:\.?[\w*]+)*", re.I)
 
 
 def _span(text: str, first: int, last: int) -> tuple[int, int]:
@@ -133,9 +131,11 @@ def _window(text: str, stems: frozenset[str], length: int, words: WordAnalysis) 
     the place where the most distinct query stems appear close together. The place is found by looking for
     the longest (most telling) stems at the start of words (``str.find``, in C) instead of analyzing the
     whole text."""
+    if not stems or len(text) <= 3 * length or words.folds:  # folded stems are not found as they are written
+        return text
     lowered = text.lower()
-    if not stems or len(text) <= 3 * length or words.folds or len(lowered) != len(text):
-        return text  # folded stems are not found as they are written; nor are offsets kept when lowering moves them
+    if len(lowered) != len(text):  # lowering moved the offsets ("İ" becomes two characters)
+        return text
     telling = sorted(stems, key=lambda s: (-len(s), s))[:WINDOW_STEMS]
     found = _first_word_starts(lowered, telling, MAX_WINDOW_MATCHES)
     if not found:
@@ -172,6 +172,11 @@ def _densest(found: list[tuple[int, str]], width: int) -> int:
         if not inside[word]:
             del inside[word]
     return best
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """``words`` as regular-expression alternatives, longest first (so the longest match wins)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _flatten(text: str) -> str:
