@@ -264,7 +264,7 @@ class RowFile:
             self.data_at = file.tell()
         self.dtype, self.shape = np.dtype(dtype), shape
         self.row_bytes = self.dtype.itemsize * shape[1]
-        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._fd = os.open(path, os.O_RDONLY)  # not inherited by programs kb runs (PEP 446)
         self._closer = weakref.finalize(self, os.close, self._fd)
 
     def rows(self, rows: range) -> np.ndarray:

@@ -154,7 +154,7 @@ class PageContents:
     CACHED = 256
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self._fd = os.open(path, os.O_RDONLY)  # not inherited by programs kb runs (PEP 446)
         self._closer = weakref.finalize(self, os.close, self._fd)
         self._recent: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
