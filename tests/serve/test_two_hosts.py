@@ -22,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import redis
@@ -114,7 +115,9 @@ def stack():
 def test_two_hosts_lose_nothing_and_share_limits_sessions_and_analytics(
     tmp_path, kb_serve, receiver, stack, namespaces
 ):
-    database = prepare_database("postgresql", tmp_path)
+    # the hosts' sessions are named, so that only theirs are counted below (the server may have other clients)
+    plain = prepare_database("postgresql", tmp_path)
+    database = named_sessions(plain)
     redis.Redis.from_url(REDIS_URL).flushdb()
     build_index(ARTICLES, tmp_path / "a", encoder=None)  # built once ...
     shutil.copytree(tmp_path / "a" / "index", tmp_path / "b" / "index")  # ... and copied to the other host
@@ -186,7 +189,9 @@ def test_two_hosts_lose_nothing_and_share_limits_sessions_and_analytics(
 
     # Every stored ticket delivered; those the dead host had under way are sent by the survivor once their lease
     # expires (a minute), with the same Idempotency-Key: a receiver that honours it sees each ticket once.
-    engine = sa.create_engine(database)
+    engine = sa.create_engine(plain)
+    stack.callback(engine.dispose)  # even when an assertion fails: a connection left open fails a later test
+    stack.callback(print_tail, tmp_path / "a.log", tmp_path / "b.log")  # shown when the test fails
     deadline = time.monotonic() + outbox.LEASE_SECONDS + 60
     while time.monotonic() < deadline and undelivered(engine):
         time.sleep(0.5)
@@ -208,7 +213,6 @@ def test_two_hosts_lose_nothing_and_share_limits_sessions_and_analytics(
         recorded_b = conn.execute(
             sa.text("SELECT count(*) FROM events WHERE type = 'search' AND query LIKE 'invoice bhost%'")
         ).scalar()
-    engine.dispose()
     print(
         f"\ntwo hosts: {len(acknowledged)} tickets acknowledged, {len(stored)} stored, {len(set(delivered))} delivered"
         f" ({len(delivered) - len(set(delivered))} sent again with the same key after the crash, "
@@ -230,11 +234,31 @@ def keys(ids) -> set[str]:
     return {f"kb-ticket-{i}" for i in ids}
 
 
+SESSIONS = f"kb-two-hosts-{os.getpid()}"
+
+
+def named_sessions(database: str) -> str:
+    return (
+        sa.engine.make_url(database)
+        .update_query_dict({"application_name": SESSIONS})
+        .render_as_string(hide_password=False)
+    )
+
+
 def abandoned(engine) -> int:
     """Transactions the hosts opened and left idle (the killed host's, until PostgreSQL ends them)."""
-    query = "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+        " AND application_name = :name"
+    )
     with engine.connect() as conn:
-        return conn.execute(sa.text(query)).scalar()
+        return conn.execute(sa.text(query), {"name": SESSIONS}).scalar()
+
+
+def print_tail(*logs: Path) -> None:
+    for log in logs:
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        print(f"--- the last lines of {log.name}:", *lines[-40:], sep="\n")
 
 
 def undelivered(engine) -> int:
