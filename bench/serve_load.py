@@ -1,7 +1,7 @@
 """Benchmark: kb serve (gunicorn) under load: cold start, memory, suggest and search latency, saturation.
 
     .venv/bin/python bench/serve_load.py ../shared/corpora/officedocs-support [--articles 2000]
-        [--workers 2] [--clients 4] [--seconds 20] [--workdir DIR]
+        [--workers 2] [--clients 4] [--seconds 20] [--workdir DIR] [--chats QUERIES_JSONL]
 
 1. Indexes the first ``--articles`` articles of FOLDER (full text; semantic vectors are random, since
    embedding 10,000 long sections takes a quarter of an hour here and top-k over random vectors costs the
@@ -10,7 +10,9 @@
 2. Starts ``kb serve --workers N`` and times the cold start to the first correct suggestion.
 3. Measures the server's memory: PSS of the master and its workers, summed.
 4. Runs ``--clients`` concurrent keep-alive clients on this same machine for ``--seconds`` each against
-   POST /api/v1/suggest (30-word questions) and GET /api/v1/search, then more clients to find saturation.
+   POST /api/v1/suggest (30-word questions) and GET /api/v1/search; one client sending whole chats of about
+   300 words (``messages``: made of the articles, or real ones with ``--chats``); then more clients to find
+   saturation.
    No question or query is sent twice, so no cache can answer for the model. A client told 503 or 429
    waits for its Retry-After before its next request, as the beacon and any polite client do.
 Prints medians and percentiles in ms, throughput in requests/s, every status (with the median time of the
@@ -84,16 +86,59 @@ def questions(build_dir: Path, count: int, words: int = 30) -> list[str]:
     return list(found)
 
 
+CHAT_TURNS = 11  # customer first and last: about 300 words in all
+CHAT_TURN_WORDS = 27
+
+
+def conversations(build_dir: Path, count: int) -> list[list[dict]]:
+    """``count`` distinct whole chats of about 300 words, the customer and an agent taking turns, each turn made
+    of consecutive words of a section (on-topic, reproducible): what the beacon sends at its end."""
+    turns = iter(questions(build_dir, count * CHAT_TURNS, CHAT_TURN_WORDS))
+    return [
+        [{"role": "agent" if n % 2 else "customer", "text": next(turns)} for n in range(CHAT_TURNS)]
+        for _ in range(count)
+    ]
+
+
+def read_chats(path: Path) -> list[list[dict]]:
+    """Real chats from a ``queries.jsonl`` whose texts are transcripts ("User: ..." and "Agent: ..." lines,
+    as ``../shared/eval/dstc10-dev``), as turns."""
+    chats = []
+    for row in path.read_text("utf-8").splitlines():
+        turns: list[dict] = []
+        for said in json.loads(row)["text"].splitlines():
+            speaker, _, text = said.partition(": ")
+            role = {"user": "customer", "agent": "agent"}.get(speaker.strip().lower())
+            if role is None and turns:  # a line that goes on the turn before
+                turns[-1]["text"] += " " + said
+            elif role is not None and text.strip():
+                turns.append({"role": role, "text": text.strip()})
+        if turns:
+            chats.append(turns)
+    return chats
+
+
+def transcript(chat: list[dict]) -> str:
+    return "\n".join(turn["text"] for turn in chat)
+
+
+class Exhausted(Exception):
+    """A feed that may run out (the real chats: a few dozen) ends its clients' run instead of the benchmark."""
+
+
 class Feed:
     """Hands out the questions one at a time to every client thread, never the same one twice."""
 
-    def __init__(self, items: list[str]):
+    def __init__(self, items: list, *, may_run_out: bool = False):
         self.items = items
+        self.may_run_out = may_run_out
         self._next = itertools.count()
 
-    def take(self) -> str:
+    def take(self):
         n = next(self._next)  # atomic under the GIL
         if n >= len(self.items):
+            if self.may_run_out:
+                raise Exhausted
             raise SystemExit(f"ran out of distinct questions after {len(self.items)}; lower --seconds")
         return self.items[n]
 
@@ -139,7 +184,10 @@ def load(port: int, clients: int, seconds: float, make_request) -> dict:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         while time.monotonic() < deadline:
-            method, path, body = make_request()
+            try:
+                method, path, body = make_request()
+            except Exhausted:
+                break
             started = time.perf_counter()
             retry_after = 0.0
             try:
@@ -259,6 +307,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--saturation", default="8,16,32,64", help="client counts to try beyond --clients")
     parser.add_argument("--workdir", type=Path, help="keep the prepared articles and index here, for the next run")
+    parser.add_argument(
+        "--chats", type=Path, help="real chats (a queries.jsonl of transcripts) instead of ones made of the articles"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-load-") as tmp:
         work = args.workdir or Path(tmp)
@@ -269,6 +320,11 @@ def main() -> None:
         searched = Feed(list(dict.fromkeys(" ".join(q.split()[3:7]) for q in asked.items)))
         model_suggest = model_ms(data, random.Random(3).sample(asked.items, 200))
         model_search = model_ms(data, random.Random(4).sample(searched.items, 200))
+        build = current_build_dir(index_root(data))
+        chats = Feed(read_chats(args.chats), may_run_out=True) if args.chats else Feed(conversations(build, 2_000))
+        model_chat = model_ms(
+            data, [transcript(c) for c in random.Random(5).sample(chats.items, min(200, len(chats.items)))]
+        )
         server, port, cold = start_server(articles, data, args.workers, asked.take())
         try:
             print(
@@ -278,7 +334,9 @@ def main() -> None:
             print(f"cold start to the first suggestion: {cold:.2f} s")
             print(
                 f"M, the model alone (one int8 call, one thread): {model_suggest:.1f} ms for a 30-word question, "
-                f"{model_search:.1f} ms for a search query"
+                f"{model_search:.1f} ms for a search query, {model_chat:.1f} ms for a whole chat "
+                f"({statistics.median(len(transcript(c).split()) for c in chats.items):.0f} words, "
+                f"{'from ' + str(args.chats) if args.chats else 'made of the articles'})"
             )
 
             def suggest():
@@ -296,6 +354,11 @@ def main() -> None:
             )
             print(line("search, 1 client", load(port, 1, args.seconds / 2, search), model_search))
             print(line(f"search, {args.clients} clients", load(port, args.clients, args.seconds, search), model_search))
+
+            def chat():
+                return "POST", "/api/v1/suggest", {"messages": chats.take()}
+
+            print(line("suggest, whole chat, 1 client", load(port, 1, args.seconds / 2, chat), model_chat))
             # What the server costs besides the model: the same 50 questions again and again, once every worker
             # has embedded each of them (kb remembers the query embeddings it made).
             again = itertools.cycle(asked.items[-50:])
