@@ -34,6 +34,15 @@ def test_int8_query_vectors_match_the_original_model(exported_dir, real_encoder)
     assert (ours * theirs).sum(axis=1).min() >= onnx.MIN_COSINE
 
 
+def test_long_query_batches_match_the_original_model(exported_dir, real_encoder):
+    # every query run hands the arena's memory back when it ends (onnx.OnnxEncoder): a long batch, then more
+    chat = [" ".join(["my invoice shows a charge twice after I changed plans"] * 30), "refund please", QUERIES[0]]
+    encoder = onnx.OnnxEncoder(onnx.export_dir(exported_dir))
+    ours = np.vstack([encoder.encode_queries(chat), encoder.encode_queries(QUERIES)])
+    theirs = np.vstack([real_encoder.encode_queries(chat), real_encoder.encode_queries(QUERIES)])
+    assert (ours * theirs).sum(axis=1).min() >= onnx.MIN_COSINE
+
+
 def run_in_a_fresh_python(script: str, data_dir) -> dict:
     """What ``script`` prints last, as JSON, run in a new interpreter (so ``sys.modules`` tells what kb imported)
     with kb's settings pointing at ``data_dir`` and the test articles."""
