@@ -5,33 +5,33 @@
 DATA_DIR holds kb's model export (``kb index`` makes it). Each worker already remembers the query vectors it
 made (``search.semantic.CachingEncoder``); a shared cache would also answer a worker for a text another worker
 embedded. Measured in one run: M, the int8 model's own time on each text (30-word questions and 4-word
-searches), against the round trip of a 384-d vector through Redis and through a SQLite table (WAL, the
-embedded default store), a hit (GET) and a miss (GET, then SET of the fresh vector). Prints the fraction of
-texts that would have to be found in the shared cache, and not in the worker's own, for it to pay.
+searches), against the round trip of a 384-d vector through kb's two shared stores (``kb.index.shared_vectors``:
+Redis, and the SQLite file of one ``kb serve``'s workers), a hit and a miss (the lookup, then the store).
+Prints the fraction of texts that would have to be found in the shared cache, and not in the worker's own,
+for it to pay.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from index_build import cpu_model  # noqa: E402
 
+from kb.index.shared_vectors import FILE, RedisVectors, SqliteVectors  # noqa: E402
 from search import onnx  # noqa: E402
 
 WORDS = (
     "password reset link email account sign in invoice billing plan upgrade export data api key beacon widget "
     "search article category team member role permission language translation mobile phone browser error page"
 ).split()
+MODEL = f"bench-{time.time_ns()}"  # keys of this run's own
 
 
 def texts(count: int, words: int, seed: int) -> list[str]:
@@ -49,36 +49,14 @@ def median_ms(action, items) -> float:
 
 
 def sqlite_store(folder: Path):
-    db = sqlite3.connect(folder / "cache.sqlite3", isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE vectors (text TEXT PRIMARY KEY, vector BLOB)")
-
-    def get(text: str):
-        row = db.execute("SELECT vector FROM vectors WHERE text = ?", (text,)).fetchone()
-        return np.frombuffer(row[0], dtype=np.float32) if row else None
-
-    def put(text: str, vector: np.ndarray) -> None:
-        db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?)", (text, vector.tobytes()))
-
-    return get, put
+    store = SqliteVectors(folder / FILE)
+    return lambda text: store.get_many(MODEL, [text]).get(text), lambda text, v: store.put_many(MODEL, {text: v})
 
 
 def redis_store(url: str):
-    import redis
-
-    client = redis.Redis.from_url(url)
-    client.ping()
-    prefix = "kb-bench-vector:"
-
-    def get(text: str):
-        data = client.get(prefix + text)
-        return np.frombuffer(data, dtype=np.float32) if data else None
-
-    def put(text: str, vector: np.ndarray) -> None:
-        client.set(prefix + text, vector.tobytes(), ex=600)
-
-    return get, put
+    store = RedisVectors(url)
+    store.client.ping()
+    return lambda text: store.get_many(MODEL, [text]).get(text), lambda text, v: store.put_many(MODEL, {text: v})
 
 
 def main() -> None:
@@ -97,7 +75,7 @@ def main() -> None:
     vector = encoder.encode_queries(["a vector"])[0]
     print(f"CPU: {cpu_model()}; M (int8 model, one thread): " + ", ".join(f"{k} {v:.2f} ms" for k, v in model.items()))
     with tempfile.TemporaryDirectory() as tmp:
-        stores = {"sqlite (WAL, DATA_DIR)": sqlite_store(Path(tmp))}
+        stores = {"sqlite (DATA_DIR)": sqlite_store(Path(tmp))}
         try:
             stores["redis"] = redis_store(args.redis)
         except Exception as e:  # noqa: BLE001 (no Redis here: measure the rest)

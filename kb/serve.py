@@ -110,7 +110,7 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
         def load_config(self):
             options = {
                 "bind": f"{host}:{port}",
-                "workers": workers or os.cpu_count() or 2,
+                "workers": workers,
                 "worker_class": "gthread",
                 "threads": worker_threads(self.application.config),
                 "preload_app": True,
@@ -135,8 +135,25 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     answer_server_errors_in_json()
     limit_math_threads()
     limit_retained_memory()
+    workers = workers or os.cpu_count() or 2
+    share_query_vectors(app, workers)
     preload_index(app)
     KBApplication(app).run()
+
+
+def share_query_vectors(app, workers: int) -> None:
+    """Let this server's workers share the query vectors they make, in a SQLite file in ``DATA_DIR``, unless
+    Redis shares them already (``KB_REDIS_URL``): a question one worker embedded is not embedded by another."""
+    from kb.index import shared_vectors
+
+    if workers < 2 or app.config.get("REDIS_URL"):
+        return
+    app.config["QUERY_VECTORS_FILE"] = str(Path(app.config["DATA_DIR"]) / shared_vectors.FILE)
+    store = shared_vectors.shared_vectors(app.config)  # None, with a warning, where the file cannot be made
+    state = state_of(app)
+    for holder in [state.encoder, *state.encoders.values()]:
+        if holder is not None and holder.shared is None and not holder.for_documents:
+            holder.shared = store
 
 
 def answer_server_errors_in_json() -> None:

@@ -1,10 +1,18 @@
-"""Query vectors every worker and host shares, in Redis (``KB_REDIS_URL``): a question embedded by one worker
-is not embedded again by another (the beacon's question, then the contact form's, rarely reach the same one).
+"""Query vectors every worker shares: a question embedded by one worker is not embedded again by another (the
+beacon's question, then the contact form's, rarely reach the same one).
 
-Measured by ``bench/shared_cache.py`` on a 2-core AMD EPYC: a Redis hit costs 0.09 ms and a miss (the lookup,
-then the store) 0.18 ms, against 6.7 ms for the model on a 30-word question and 1.7 ms on a 4-word search:
-sharing pays once more than 3% (questions) to 10% (searches) of texts were embedded by another worker.
-Without Redis each worker keeps its own (``search.semantic.CachingEncoder``).
+- Several hosts share them in Redis (``KB_REDIS_URL``).
+- The workers of one ``kb serve`` without Redis share them in a SQLite file in ``DATA_DIR``.
+
+Measured by ``bench/shared_cache.py`` on 2-core AMD EPYC VMs, against the model's 4.3 to 6.7 ms on a 30-word
+question and 1.7 to 2.0 ms on a 4-word search:
+
+- SQLite: a hit costs 0.011 ms and a miss (the lookup, then the store) 0.045 ms, so sharing pays once more than
+  about 1% (questions) to 2% (searches) of texts were embedded by another worker;
+- Redis: a hit 0.09 to 0.42 ms and a miss 0.18 to 0.84 ms (from one VM to the other), so sharing pays from 3 to
+  18% (questions) and 10 to 34% (searches): worth it between hosts, which have no other way to share.
+
+A store that fails is skipped and the query embedded (``search.semantic.CachingEncoder``).
 """
 
 from __future__ import annotations
@@ -12,7 +20,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
+import sqlite3
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -54,14 +66,84 @@ class RedisVectors:
             raise
 
 
+FILE = "query-vectors.sqlite3"  # in DATA_DIR
+MOST_KEPT = 20_000  # vectors the file keeps, the most recently embedded (about 32 MB)
+TRIM_EVERY = 500  # stores by one process between two trims of the file to MOST_KEPT
+BUSY_TIMEOUT_MS = 50  # another worker writing for longer than that: embedding is as quick
+
+
+_inherited: list[sqlite3.Connection] = []  # connections made before a fork, kept from being closed
+
+
+class SqliteVectors:
+    """A :class:`search.semantic.SharedVectors` in a SQLite file that the workers of one host share: float32
+    bytes under a digest of model and text, the newest ``MOST_KEPT`` kept. A cache, so nothing is synced to
+    disk: what a crash loses is embedded again."""
+
+    def __init__(self, path: Path, most_kept: int = MOST_KEPT) -> None:
+        self.path = Path(path)
+        self.most_kept = most_kept
+        self._local = threading.local()  # a connection per thread and process (see _connection)
+        self._stored = 0
+        conn = self._connect()  # fails here, at start, where kb cannot write; not kept: workers fork from here
+        try:
+            with conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS vectors (digest BLOB PRIMARY KEY, vector BLOB NOT NULL)")
+        finally:
+            conn.close()
+
+    def get_many(self, model: str, texts: list[str]) -> dict[str, np.ndarray]:
+        digests = [digest(model, t) for t in texts]
+        marks = ",".join("?" * len(digests))
+        with self._connection() as conn:
+            rows = dict(conn.execute(f"SELECT digest, vector FROM vectors WHERE digest IN ({marks})", digests))
+        return {t: np.frombuffer(rows[d], dtype=np.float32) for t, d in zip(texts, digests, strict=True) if d in rows}
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        rows = [(digest(model, t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
+        with self._connection() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors (digest, vector) VALUES (?, ?)", rows)
+        self._stored += len(rows)
+        if self._stored >= TRIM_EVERY:
+            self._stored = 0
+            self.trim()
+
+    def trim(self) -> None:
+        """Forget all but the ``most_kept`` most recently stored vectors (rowids grow with every store)."""
+        with self._connection() as conn:
+            conn.execute("DELETE FROM vectors WHERE rowid <= (SELECT max(rowid) FROM vectors) - ?", (self.most_kept,))
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection. SQLite connections must not cross a fork, so one made before it is left
+        alone (never closed: that would release the locks of the process's other connections to the file)."""
+        if getattr(self._local, "pid", None) != os.getpid():
+            if getattr(self._local, "conn", None) is not None:
+                _inherited.append(self._local.conn)
+            self._local.conn, self._local.pid = self._connect(), os.getpid()
+        return self._local.conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=OFF")
+        return conn
+
+
 def key(model: str, text: str) -> str:
     return PREFIX + hashlib.sha1(f"{model}\x1f{text}".encode()).hexdigest()
 
 
-def shared_vectors(config) -> RedisVectors | None:
-    """The shared store of query vectors when ``REDIS_URL`` is set (and the redis package installed), else None."""
+def digest(model: str, text: str) -> bytes:
+    return hashlib.sha1(f"{model}\x1f{text}".encode()).digest()
+
+
+def shared_vectors(config) -> RedisVectors | SqliteVectors | None:
+    """The shared store of query vectors: Redis when ``REDIS_URL`` is set (and the redis package installed),
+    else the SQLite file of ``QUERY_VECTORS_FILE`` (set by ``kb serve`` for its workers), else None."""
     if not config.get("REDIS_URL"):
-        return None
+        return _sqlite_vectors(config.get("QUERY_VECTORS_FILE"))
     if importlib.util.find_spec("redis") is None:
         log.warning(
             "KB_REDIS_URL is set but the redis package is not installed (pip install 'kb[redis]'): "
@@ -69,3 +151,13 @@ def shared_vectors(config) -> RedisVectors | None:
         )
         return None
     return RedisVectors(config["REDIS_URL"])
+
+
+def _sqlite_vectors(path: str | None) -> SqliteVectors | None:
+    if not path:
+        return None
+    try:
+        return SqliteVectors(Path(path))
+    except sqlite3.Error as e:
+        log.warning("cannot keep shared query vectors in %s (%s): each worker keeps its own", path, e)
+        return None
