@@ -77,8 +77,9 @@ _inherited: list[sqlite3.Connection] = []  # connections made before a fork, kep
 
 class SqliteVectors:
     """A :class:`search.semantic.SharedVectors` in a SQLite file that the workers of one host share: float32
-    bytes under a digest of model and text, the newest ``MOST_KEPT`` kept. A cache, so nothing is synced to
-    disk: what a crash loses is embedded again."""
+    bytes under a digest of model and text, the newest ``MOST_KEPT`` kept. A store is not synced to disk
+    (only WAL checkpoints are, so that a power cut cannot corrupt the file): what a crash loses is embedded
+    again."""
 
     def __init__(self, path: Path, most_kept: int = MOST_KEPT) -> None:
         self.path = Path(path)
@@ -127,7 +128,7 @@ class SqliteVectors:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
 
