@@ -233,7 +233,8 @@ def search(
 def query_terms(schema: Schema, text: str) -> list[str]:
     """The terms of ``text`` that snippets mark: its words as the text fields' analyzer makes them (stemmed,
     without stop words), once each, except those too short to mark."""
-    terms = (token.text for token in schema["body"].analyzer(clean_query(text), mode="query"))
+    language = language_of(schema)
+    terms = (term for word in clean_query(text).split() for term in _body_terms(word, language))
     return list(dict.fromkeys(term for term in terms if is_marked(term)))
 
 
@@ -258,6 +259,13 @@ def _word_terms(word: str, language: str) -> tuple[str, ...]:
     schema = _query_schema(language)
     terms = (token.text for name in FIELDS for token in schema[name].analyzer(word, mode="query"))
     return tuple(dict.fromkeys(terms))
+
+
+@lru_cache(maxsize=20_000)
+def _body_terms(word: str, language: str) -> tuple[str, ...]:
+    """One word's terms as the text fields' analyzer makes them, remembered (see :func:`_word_terms`); the
+    analyzer reads each word apart from the others, so a text's terms are its words' terms."""
+    return tuple(token.text for token in _query_schema(language)["body"].analyzer(word, mode="query"))
 
 
 def _run(searcher: Searcher, q: query.Query, limit: int, restrict: Restriction) -> list[Hit]:
@@ -308,7 +316,7 @@ def _is_known(searcher: Searcher, word: str) -> bool:
     """Whether the index holds ``word``: as a term of any searched field, or as a tag. A stop word, of which
     the analyzer makes nothing, is known."""
     reader = searcher.reader()
-    stems = [token.text for token in searcher.schema["body"].analyzer(word)]
+    stems = _body_terms(word, language_of(searcher.schema))
     return not stems or any((name, term) in reader for term in (*stems, word.lower()) for name in FIELDS)
 
 
