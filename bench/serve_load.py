@@ -46,8 +46,9 @@ from search_latency import random_embeddings  # noqa: E402
 
 from kb.config import SHIPPED_ARTICLES  # noqa: E402
 from kb.content.store import Site  # noqa: E402
+from kb.index import shared_vectors  # noqa: E402
 from kb.index.build import build_index, export_query_model  # noqa: E402
-from kb.index.layout import current_build_dir, index_root
+from kb.index.layout import current_build_dir, index_root  # noqa: E402
 from search import onnx, semantic  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{3,}")
@@ -273,6 +274,8 @@ def prepare(folder: Path, limit: int, work: Path) -> tuple[Path, Path, int, int]
 
 def start_server(articles: Path, data: Path, workers: int, first_question: str):
     """``kb serve`` started as a user would; returns (process, port, seconds to the first suggestion)."""
+    for path in data.glob(shared_vectors.FILE + "*"):  # a previous run's query vectors would answer for the model
+        path.unlink()
     port = free_port()
     env = {
         **os.environ,
