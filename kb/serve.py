@@ -135,6 +135,7 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     answer_server_errors_in_json()
     limit_math_threads()
     limit_retained_memory()
+    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])  # inherited by the workers
     workers = workers or os.cpu_count() or 2
     share_query_vectors(app, workers)
     preload_index(app)
@@ -196,6 +197,14 @@ def limit_math_threads() -> None:
     threadpool_limits(limits=1)
 
 
+# Python collects its youngest objects after every 700 more containers allocated than freed: in a worker, every
+# dozen requests, and each collection walks what the requests under way hold (about 1 ms, up to 5 ms, and it
+# holds every other thread of the worker meanwhile). Every 10,000: 20 times rarer, half the collector's time
+# in all, a pause for fewer than 1 request in 100. Measured with 4 clients on 2 workers, 3 runs each way: p99
+# of a suggestion 43-48 ms instead of 62-74, 142-156 a second instead of 114-134; 1 client unchanged.
+YOUNG_COLLECTION_AFTER = 10_000
+
+
 MALLOC_ARENAS = 2
 MALLOC_MMAP_THRESHOLD = 1024 * 1024  # bytes: a block this large is mapped apart, and unmapped when freed
 MALLOC_TRIM_THRESHOLD = 1024 * 1024  # bytes free at the top of the heap that are handed back at once
@@ -239,14 +248,6 @@ def _glibc():
     return libc
 
 
-# Python collects its youngest objects after every 700 more containers allocated than freed: in a worker, every
-# dozen requests, and each collection walks what the requests under way hold (about 1 ms, up to 5 ms, and it
-# holds every other thread of the worker meanwhile). Every 10,000: 20 times rarer, half the collector's time
-# in all, a pause for fewer than 1 request in 100. Measured with 4 clients on 2 workers, 3 runs each way: p99
-# of a suggestion 43-48 ms instead of 62-74, 142-156 a second instead of 114-134; 1 client unchanged.
-YOUNG_COLLECTION_AFTER = 10_000
-
-
 def preload_index(app) -> None:
     """Open the index and the int8 query model in the master, so that forked workers share its arrays,
     pages and model weights copy-on-write instead of each loading its own. Nothing is run here: the first
@@ -263,7 +264,6 @@ def preload_index(app) -> None:
     gc.collect()
     release_free_memory()
     gc.freeze()  # keep the collector from writing to (and so copying) every page of what the workers share
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])  # inherited by the workers
 
 
 def after_fork(app) -> None:
