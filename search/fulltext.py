@@ -36,6 +36,7 @@ MAX_QUERY_CHARS = 1000  # the longest query kept: the one home of this limit (th
 MAX_QUERY_TERMS = 40
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD_RE = re.compile(r"(?<![\w:])[^\W\d_]{4,}(?![\w:])")
+_ONE_WORD_RE = re.compile(r"\w+")
 FUZZY_MIN_LENGTH = 5
 Restriction = tuple[query.Query | None, query.Query | None]  # (filter, mask) for Whoosh
 
@@ -203,7 +204,7 @@ def search(
     With ``lexical`` (a :class:`search.lexical.LexicalIndex` of the same sections), plain keyword queries
     are ranked by its BM25F arrays; phrase queries always go through Whoosh.
     """
-    qstring = clean_query(text)
+    qstring = _one_word_phrases_as_words(clean_query(text))
     if not qstring:
         return Result(hits=[])
     allowed = _filter(category, include_internal)
@@ -228,6 +229,20 @@ def search(
     fuzzy = _fuzzy_query(searcher.schema, terms)
     hits = _run(searcher, fuzzy, limit, allowed) if fuzzy is not None else []
     return Result(hits=hits, terms=marked, did_you_mean=did_you_mean, fuzzy=bool(hits))
+
+
+def _one_word_phrases_as_words(qstring: str) -> str:
+    """``qstring`` with each quoted single word unquoted: it means the word itself (an error code pasted in
+    quotes, ``"0x80070005"``), and a query without phrases is ranked by the BM25F arrays instead of Whoosh's
+    phrase matching (measured: 111 ms for a heading quoting one error name, against a few ms). Quotes pair in
+    order, as the parser pairs them (``clean_query`` leaves an even number)."""
+    if '"' not in qstring:
+        return qstring
+    parts = qstring.split('"')
+    for i in range(1, len(parts), 2):  # what each pair of quotes holds
+        inside = parts[i].strip()
+        parts[i] = f" {inside} " if _ONE_WORD_RE.fullmatch(inside) else f'"{parts[i]}"'
+    return " ".join("".join(parts).split())
 
 
 def query_terms(schema: Schema, text: str) -> list[str]:

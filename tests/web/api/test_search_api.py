@@ -125,6 +125,15 @@ def test_phrase_queries(client):
     assert results[0]["url"] == "/articles/invoices#change-the-billing-address"
 
 
+def test_a_quoted_single_word_finds_what_the_word_finds(client):
+    def found(q: str) -> list[tuple[str, str]]:
+        results = client.get("/api/v1/search", query_string={"q": q, "mode": "fulltext"}).get_json()["results"]
+        return [(r["url"], r["snippet"]) for r in results]
+
+    assert found('"invoice" download') == found("invoice download") != []
+    assert found('"billing address"')[0][0] == "/articles/invoices#change-the-billing-address"  # still a phrase
+
+
 def test_model_that_cannot_load_degrades_to_fulltext(built_data_dir, tmp_path):
 
     def broken():
