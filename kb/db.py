@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import os
+import sqlite3
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +20,30 @@ from flask import current_app
 from kb.state import state_of
 
 metadata = sa.MetaData()
+_inherited: list[sqlite3.Connection] = []  # connections made before a fork: kept from being closed
+
+
+class WorkerSharedFile:
+    """A small SQLite file the workers of one host share, besides the database (rate-limit counts, query
+    vectors): a connection per thread and per process, since a SQLite connection must not cross a fork; WAL, so
+    that readers never wait for a writer; commits not synced to disk (a crash loses the last few), checkpoints
+    synced, so that a power cut cannot corrupt the file. ``schema`` runs on every new connection."""
+
+    def __init__(self, path: str | Path, *, schema: str, timeout: float) -> None:
+        self.path, self.schema, self.timeout = str(path), schema, timeout
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode."""
+        if getattr(self._local, "pid", None) != os.getpid():
+            if getattr(self._local, "conn", None) is not None:  # the parent's: closing it here would release
+                _inherited.append(self._local.conn)  # the locks this process's own connections hold on the file
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(self.schema)
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return self._local.conn
 
 
 class UTCDateTime(sa.TypeDecorator):

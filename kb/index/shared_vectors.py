@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
+from kb.db import WorkerSharedFile
 
 log = logging.getLogger(__name__)
 PREFIX = "kb:query-vector:"
@@ -70,42 +70,32 @@ FILE = "query-vectors.sqlite3"  # in DATA_DIR
 MOST_KEPT = 20_000  # vectors the file keeps, the most recently embedded (about 32 MB)
 TRIM_EVERY = 500  # stores by one process between two trims of the file to MOST_KEPT
 BUSY_TIMEOUT_MS = 50  # another worker writing for longer than that: embedding is as quick
-
-
-_inherited: list[sqlite3.Connection] = []  # connections made before a fork, kept from being closed
+SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (digest BLOB PRIMARY KEY, vector BLOB NOT NULL)"
 
 
 class SqliteVectors:
-    """A :class:`search.semantic.SharedVectors` in a SQLite file that the workers of one host share: float32
-    bytes under a digest of model and text, the newest ``MOST_KEPT`` kept. A store is not synced to disk
-    (only WAL checkpoints are, so that a power cut cannot corrupt the file): what a crash loses is embedded
-    again."""
+    """A :class:`search.semantic.SharedVectors` in a SQLite file that the workers of one host share
+    (:class:`kb.db.WorkerSharedFile`): float32 bytes under a digest of model and text, the newest ``MOST_KEPT``
+    kept. What a crash loses is embedded again."""
 
     def __init__(self, path: Path, most_kept: int = MOST_KEPT) -> None:
         self.path = Path(path)
         self.most_kept = most_kept
-        self._local = threading.local()  # a connection per thread and process (see _connection)
+        self._file = WorkerSharedFile(path, schema=SCHEMA, timeout=BUSY_TIMEOUT_MS / 1000)
         self._stored = 0
-        conn = self._connect()  # fails here, at start, where kb cannot write; not kept: workers fork from here
-        try:
-            with conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS vectors (digest BLOB PRIMARY KEY, vector BLOB NOT NULL)")
-        finally:
-            conn.close()
+        self._file.connection()  # fails here, at start, where kb cannot write
 
     def get_many(self, model: str, texts: list[str]) -> dict[str, np.ndarray]:
         digests = [digest(model, t) for t in texts]
-        marks = ",".join("?" * len(digests))
-        with self._connection() as conn:
-            rows = dict(conn.execute(f"SELECT digest, vector FROM vectors WHERE digest IN ({marks})", digests))
+        query = f"SELECT digest, vector FROM vectors WHERE digest IN ({','.join('?' * len(digests))})"
+        rows = dict(self._file.connection().execute(query, digests))
         return {t: np.frombuffer(rows[d], dtype=np.float32) for t, d in zip(texts, digests, strict=True) if d in rows}
 
     def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         if not vectors:
             return
         rows = [(digest(model, t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
-        with self._connection() as conn:
-            conn.executemany("INSERT OR REPLACE INTO vectors (digest, vector) VALUES (?, ?)", rows)
+        self._file.connection().executemany("INSERT OR REPLACE INTO vectors (digest, vector) VALUES (?, ?)", rows)
         self._stored += len(rows)
         if self._stored >= TRIM_EVERY:
             self._stored = 0
@@ -113,23 +103,9 @@ class SqliteVectors:
 
     def trim(self) -> None:
         """Forget all but the ``most_kept`` most recently stored vectors (rowids grow with every store)."""
-        with self._connection() as conn:
-            conn.execute("DELETE FROM vectors WHERE rowid <= (SELECT max(rowid) FROM vectors) - ?", (self.most_kept,))
-
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection. SQLite connections must not cross a fork, so one made before it is left
-        alone (never closed: that would release the locks of the process's other connections to the file)."""
-        if getattr(self._local, "pid", None) != os.getpid():
-            if getattr(self._local, "conn", None) is not None:
-                _inherited.append(self._local.conn)
-            self._local.conn, self._local.pid = self._connect(), os.getpid()
-        return self._local.conn
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return conn
+        self._file.connection().execute(
+            "DELETE FROM vectors WHERE rowid <= (SELECT max(rowid) FROM vectors) - ?", (self.most_kept,)
+        )
 
 
 def key(model: str, text: str) -> str:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import threading
 import time
 
 from limits.storage import Storage
 
+from kb.db import WorkerSharedFile
+
 SCHEME = "kbsqlite"
 SWEEP_EVERY = 1000  # increments, on average, between deletions of expired counters
+SCHEMA = "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
 
 
 class SQLiteStorage(Storage):
@@ -25,7 +27,7 @@ class SQLiteStorage(Storage):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         self.path = (uri or "").split("://", 1)[1]
-        self._local = threading.local()
+        self._file = WorkerSharedFile(self.path, schema=SCHEMA, timeout=5)
         super().__init__(
             uri, wrap_exceptions=wrap_exceptions, **options
         )  # opened on first use: the factory writes nothing
@@ -35,18 +37,7 @@ class SQLiteStorage(Storage):
         return sqlite3.Error
 
     def _db(self) -> sqlite3.Connection:
-        """This thread's connection (a forked worker opens its own)."""
-        held = getattr(self._local, "connection", None)
-        if held is None or self._local.pid != os.getpid():
-            held = sqlite3.connect(self.path, timeout=5, isolation_level=None, check_same_thread=False)
-            held.execute("PRAGMA journal_mode=WAL")
-            held.execute("PRAGMA synchronous=NORMAL")
-            held.execute(
-                "CREATE TABLE IF NOT EXISTS counters "
-                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
-            )
-            self._local.connection, self._local.pid = held, os.getpid()
-        return held
+        return self._file.connection()
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
