@@ -147,13 +147,14 @@ def share_query_vectors(app, workers: int) -> None:
     Redis shares them already (``KB_REDIS_URL``): a question one worker embedded is not embedded by another."""
     from kb.index import shared_vectors
 
-    if workers < 2 or app.config.get("REDIS_URL"):
+    state = state_of(app)
+    holders = [h for h in [state.encoder, *state.encoders.values()] if h is not None and h.enabled]
+    if workers < 2 or app.config.get("REDIS_URL") or not holders:  # (semantic search switched off: no vectors)
         return
     app.config["QUERY_VECTORS_FILE"] = str(Path(app.config["DATA_DIR"]) / shared_vectors.FILE)
     store = shared_vectors.shared_vectors(app.config)  # None, with a warning, where the file cannot be made
-    state = state_of(app)
-    for holder in [state.encoder, *state.encoders.values()]:
-        if holder is not None and holder.shared is None and not holder.for_documents:
+    for holder in holders:
+        if holder.shared is None and not holder.for_documents:
             holder.shared = store
 
 

@@ -128,3 +128,9 @@ def test_kb_serve_workers_embed_a_question_once_between_them(tmp_path):
     )
     assert asked.count("my invoice is wrong") == 1
     assert worker(1).shared is None  # one worker: its own cache is enough
+
+
+def test_kb_serve_without_semantic_search_makes_no_vectors_file(tmp_path):
+    config = make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/kb.db", SEMANTIC_ENABLED=False)
+    share_query_vectors(make_app(config), 2)
+    assert not (tmp_path / shared_vectors.FILE).exists()
