@@ -91,7 +91,7 @@ class OnnxEncoder:
         # onnxruntime's memory arena grows to the largest input it has run and keeps that for good: after one
         # whole chat (three pieces of up to 256 tokens) a worker held 34 to 47 MB more. A query run hands the
         # arena's free memory back when it ends: free for a question or a search (measured: the same time to
-        # 0.03 ms), about a quarter more for a whole chat.
+        # 0.03 ms), 15 to 30% more for a whole chat.
         self._releasing = onnxruntime.RunOptions()
         self._releasing.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 

@@ -79,7 +79,6 @@ class SqliteVectors:
     kept. What a crash loses is embedded again."""
 
     def __init__(self, path: Path, most_kept: int = MOST_KEPT) -> None:
-        self.path = Path(path)
         self.most_kept = most_kept
         self._file = WorkerSharedFile(path, schema=SCHEMA, timeout=BUSY_TIMEOUT_MS / 1000)
         self._stored = 0
@@ -109,7 +108,7 @@ class SqliteVectors:
 
 
 def key(model: str, text: str) -> str:
-    return PREFIX + hashlib.sha1(f"{model}\x1f{text}".encode()).hexdigest()
+    return PREFIX + digest(model, text).hex()
 
 
 def digest(model: str, text: str) -> bytes:
