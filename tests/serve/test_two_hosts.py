@@ -206,7 +206,7 @@ def test_two_hosts_lose_nothing_and_share_limits_sessions_and_analytics(
     deadline = time.monotonic() + 45
     while time.monotonic() < deadline and abandoned(engine):
         time.sleep(0.5)
-    assert abandoned(engine) == 0
+    assert abandoned(engine) == 0, sessions_report(engine)
     with engine.connect() as conn:
         recorded_a = conn.execute(
             sa.text("SELECT count(*) FROM events WHERE type = 'search' AND query LIKE 'invoice ahost%'")
@@ -254,6 +254,17 @@ def abandoned(engine) -> int:
     )
     with engine.connect() as conn:
         return conn.execute(sa.text(query), {"name": SESSIONS}).scalar()
+
+
+def sessions_report(engine) -> str:
+    """The hosts' sessions as PostgreSQL sees them, for a failure message."""
+    query = (
+        "SELECT pid, state, now() - state_change AS idle_for, now() - backend_start AS age, client_port, query"
+        " FROM pg_stat_activity WHERE application_name = :name ORDER BY backend_start"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(query), {"name": SESSIONS}).all()
+    return "the hosts' sessions:\n" + "\n".join(" | ".join(str(v) for v in row) for row in rows)
 
 
 def end_sessions(engine) -> None:
