@@ -208,10 +208,15 @@ def search(
     if not qstring:
         return Result(hits=[])
     allowed = _filter(category, include_internal)
-    if lexical is not None and '"' not in qstring:
-        terms = plain_terms(qstring, language_of(searcher.schema))  # what the parser would find, without its cost
-        ranked = lexical.search(terms, limit, category=category, include_internal=include_internal)
+    if lexical is not None:
+        words, phrases = _phrases_apart(qstring)
+        language = language_of(searcher.schema)
+        terms = plain_terms(words, language)  # what the parser would find, without its cost
+        matched = _phrase_scores(searcher, phrases, boosts, allowed, limit) if phrases else None
+        ranked = lexical.search(terms, limit, category=category, include_internal=include_internal, extra=matched)
         hits = [Hit(id=i, slug=i.split("#", 1)[0], anchor=i.split("#", 1)[1], score=score) for i, score in ranked]
+        if phrases:
+            terms = plain_terms(" ".join([words, *phrases]), language)  # for the fuzzy query below
     else:
         q = make_parser(searcher.schema, boosts).parse(qstring)
         terms = _query_words(q)
@@ -229,6 +234,30 @@ def search(
     fuzzy = _fuzzy_query(searcher.schema, terms)
     hits = _run(searcher, fuzzy, limit, allowed) if fuzzy is not None else []
     return Result(hits=hits, terms=marked, did_you_mean=did_you_mean, fuzzy=bool(hits))
+
+
+def without_phrases(text: str) -> str:
+    """``text`` with its double quotes taken out, for a customer's message rather than a search: a ticket
+    that quotes an error message means its words, not a phrase search (which goes through Whoosh's phrase
+    matching, several seconds for a 30-word message on 2,000 articles, instead of the BM25F arrays' 1 ms)."""
+    return text.replace('"', " ") if '"' in text else text
+
+
+def _phrases_apart(qstring: str) -> tuple[str, list[str]]:
+    """(the words outside quotes, the phrases inside them) of a cleaned query (quotes paired)."""
+    parts = qstring.split('"')
+    return " ".join(parts[0::2]).strip(), [p.strip() for p in parts[1::2] if p.strip()]
+
+
+def _phrase_scores(
+    searcher: Searcher, phrases: list[str], boosts, restrict: Restriction, limit: int
+) -> dict[str, float]:
+    """The Whoosh score of each section matching one of ``phrases``, the best ``limit``. A query's
+    phrases alone are matched by Whoosh, its other words by the BM25F arrays, and a section's scores added
+    up, as Whoosh's own OR of the phrase and the words would (measured: 5 ms for the phrase, where Whoosh
+    took 100 to 400 ms for a phrase and a few words on 2,000 articles)."""
+    q = make_parser(searcher.schema, boosts).parse(" ".join(f'"{p}"' for p in phrases))
+    return {hit.id: hit.score for hit in _run(searcher, q, limit, restrict)}
 
 
 def _one_word_phrases_as_words(qstring: str) -> str:

@@ -73,23 +73,33 @@ class LexicalIndex:
         category: str | None = None,
         include_internal: bool = False,
         term_weights: dict[str, float] | None = None,
+        extra: dict[str, float] | None = None,
     ) -> list[tuple[str, float]]:
         """The best ``limit`` sections for the analyzed ``terms`` as ``[(id, score)]``, best first.
 
         ``term_weights`` scales each term's contribution (1.0 when absent): how much a word of a long text
-        counts, for example more for the words of a conversation's latest turn than for those said before."""
+        counts, for example more for the words of a conversation's latest turn than for those said before.
+        ``extra`` is score some sections get besides their terms' (a phrase's, by section id)."""
         known = [t for t in dict.fromkeys(terms) if t in self.vocab]
         rows = [self.vocab[t] for t in known]
-        if not rows or not self.ids:
+        if not (rows or extra) or not self.ids:
             return []
-        spans = [slice(self.indptr[r], self.indptr[r + 1]) for r in rows]
-        docs = np.concatenate([self.docs[s] for s in spans])
-        contributions = [self.weights[s] for s in spans]
-        if term_weights is not None:
-            contributions = [c * term_weights.get(t, 1.0) for c, t in zip(contributions, known, strict=True)]
-        scores = np.bincount(docs, weights=np.concatenate(contributions), minlength=len(self.ids))
-        matching = np.bincount(docs, weights=np.concatenate([self.matched[s] for s in spans]), minlength=len(self.ids))
-        scores = coordinate(scores, matching, int(self.term_fields[rows].sum()))
+        scores = np.zeros(len(self.ids))
+        if rows:
+            spans = [slice(self.indptr[r], self.indptr[r + 1]) for r in rows]
+            docs = np.concatenate([self.docs[s] for s in spans])
+            contributions = [self.weights[s] for s in spans]
+            if term_weights is not None:
+                contributions = [c * term_weights.get(t, 1.0) for c, t in zip(contributions, known, strict=True)]
+            scores = np.bincount(docs, weights=np.concatenate(contributions), minlength=len(self.ids))
+            matched = [self.matched[s] for s in spans]
+            matching = np.bincount(docs, weights=np.concatenate(matched), minlength=len(self.ids))
+            scores = coordinate(scores, matching, int(self.term_fields[rows].sum()))
+        if extra:
+            rows_of = [(self.row_of[i], score) for i, score in extra.items() if i in self.row_of]
+            if rows_of:
+                at, added = zip(*rows_of, strict=True)
+                scores[list(at)] += added
         if not include_internal:
             scores[self.statuses == "internal"] = 0.0
         if category:
@@ -99,6 +109,11 @@ class LexicalIndex:
             candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
         ordered = candidates[np.lexsort((candidates, -scores[candidates]))]
         return [(self.ids[i], float(scores[i])) for i in ordered]
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Each section id's row in the arrays."""
+        return {section: row for row, section in enumerate(self.ids)}
 
     def best_possible(self, terms: list[str], term_weights: dict[str, float] | None = None) -> float:
         """The score of a full match, what a section's score is measured against to tell a full match from a

@@ -156,7 +156,7 @@ def _ranked(
     if read.kind == reading.CONVERSATION:
         share = hybrid.semantic_share(semantic_index, CONVERSATION_SHARE)
     outcome = hybrid.search(
-        read.question or read.text,
+        fulltext.without_phrases(read.question or read.text),
         searcher=searcher,
         lexical=lexical,
         semantic_index=semantic_index if vector is not None else None,

@@ -1,5 +1,6 @@
 """A word in quotes means the word: an error code pasted in quotes is ranked as the word alone is, by the BM25F
-arrays (Whoosh's phrase matching, many times slower, is left to quotes around several words)."""
+arrays (Whoosh's phrase matching, many times slower, is left to quotes around several words, and to the
+phrase alone: the words beside it are ranked by the arrays)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,16 @@ def test_quotes_around_several_words_still_make_a_phrase(indexes, monkeypatch):
     monkeypatch.setattr(searcher, "search", lambda q, **k: ran.append(str(q)) or whoosh_search(q, **k))
     hits = fulltext.search(searcher, '"billing address" "invoice"', lexical=arrays).hits
     assert hits[0].id == "invoices#change-the-billing-address"
-    assert len(ran) == 1 and 'body:"bill address"' in ran[0] and "body:invoic " in ran[0]  # a phrase, and a word
+    # Whoosh matches the phrase alone (fast); the word is ranked by the arrays, and the scores add up
+    assert len(ran) == 1 and 'body:"bill address"' in ran[0] and "invoic" not in ran[0]
+
+
+def test_a_phrase_adds_to_the_score_of_the_words_beside_it(indexes):
+    searcher, arrays = indexes
+    words = {h.id: h.score for h in fulltext.search(searcher, "invoice", lexical=arrays).hits}
+    both = {h.id: h.score for h in fulltext.search(searcher, '"billing address" invoice', lexical=arrays).hits}
+    phrase = {h.id: h.score for h in fulltext.search(searcher, '"billing address"', lexical=arrays).hits}
+    assert phrase and set(phrase) <= set(both) and set(words) <= set(both)  # either one finds a section
+    for section, score in phrase.items():
+        assert both[section] == pytest.approx(words.get(section, 0.0) + score)
+    assert next(iter(both)) in phrase  # the section with the phrase and the word comes first

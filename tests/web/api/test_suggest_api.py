@@ -26,6 +26,18 @@ def test_suggest_shape(client):
     assert set(first["reasons"]) <= {"semantic", "keywords", "page rule"} and first["reasons"]
 
 
+def test_a_message_quoting_words_is_read_as_its_words(client, monkeypatch):
+    """A ticket quoting an error message means its words: no phrase search, which took seconds on a large help
+    center for a long message."""
+    from whoosh.searching import Searcher
+
+    plain = suggest(client, text="I get an error saying billing address invalid when I download my invoice").get_json()
+    monkeypatch.setattr(Searcher, "search", lambda *a, **k: pytest.fail("a phrase query ran"))
+    quoted = suggest(client, text='I get an error saying "billing address invalid" when I download my invoice')
+    assert quoted.status_code == 200
+    assert quoted.get_json()["suggestions"] == plain["suggestions"] != []
+
+
 def test_get_suggest_works_too(client):
     assert slugs(client.get("/api/v1/suggest?q=reset+my+password"))[0] == "reset-password"
 
