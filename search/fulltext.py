@@ -250,7 +250,7 @@ def _phrases_apart(qstring: str) -> tuple[str, list[str]]:
 
 
 def _phrase_scores(
-    searcher: Searcher, phrases: list[str], boosts, restrict: Restriction, limit: int
+    searcher: Searcher, phrases: list[str], boosts: dict[str, float] | None, restrict: Restriction, limit: int
 ) -> dict[str, float]:
     """The Whoosh score of each section matching one of ``phrases``, the best ``limit``. A query's
     phrases alone are matched by Whoosh, its other words by the BM25F arrays, and a section's scores added

@@ -84,7 +84,7 @@ class LexicalIndex:
         rows = [self.vocab[t] for t in known]
         if not (rows or extra) or not self.ids:
             return []
-        scores = np.zeros(len(self.ids))
+        scores: np.ndarray = np.zeros(len(self.ids))
         if rows:
             spans = [slice(self.indptr[r], self.indptr[r + 1]) for r in rows]
             docs = np.concatenate([self.docs[s] for s in spans])
