@@ -117,7 +117,10 @@ def run_search(
             category=category,
             include_internal=include_internal,
         )
-        results = [r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site, build.language))]
+        threshold = min_score()
+        results = [
+            r for hit in outcome.hits if (r := present(hit, outcome.terms, build.site, build.language, threshold))
+        ]
         answer = None
         if results and results[0].confident:
             answer = instant_answer(build, results[0].slug, passage(build, results[0].slug, outcome.vector))
@@ -173,7 +176,10 @@ def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
     }
 
 
-def present(hit: hybrid.ArticleHit, terms: list[str], site, language: str | None = None) -> Result | None:
+def present(
+    hit: hybrid.ArticleHit, terms: list[str], site, language: str | None = None, threshold: float | None = None
+) -> Result | None:
+    """``hit`` as a result; ``threshold``: this request's :func:`min_score`, when the caller has it already."""
     page = site.pages.get(hit.slug)
     if page is None:
         return None
@@ -181,7 +187,7 @@ def present(hit: hybrid.ArticleHit, terms: list[str], site, language: str | None
     return Result(
         **shown_as(page, where, terms, language=language or get_build().language),
         score=hit.score,
-        confident=is_confident(hit.score),
+        confident=hit.score >= (min_score() if threshold is None else threshold),
         status=page.status,
         sources=hit.sources,
     )
