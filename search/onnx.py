@@ -1,7 +1,7 @@
 """Embeddings without torch: the same all-MiniLM-L6-v2, exported to ONNX, in full precision and in int8.
 
 ``kb index`` exports the model once (``export``), checks it against sentence-transformers on the sections
-it indexes (``verify``: every int8 cosine must reach ``MIN_COSINE``), and keeps it in ``DATA_DIR/model``.
+it indexes (``lowest_cosine``: every int8 cosine must reach ``MIN_COSINE``), and keeps it in ``DATA_DIR/model``.
 Serving workers then embed queries with the int8 graph, onnxruntime and the ``tokenizers`` library: a few
 milliseconds per query and a fraction of torch's memory and start-up. Later index builds embed documents
 with the fp32 graph on every core, in batches of texts of about the same length: the original model's
@@ -150,11 +150,13 @@ def export(reference: SentenceTransformerEncoder, data_dir: Path | str, check_te
         shutil.move(str(work / FILE), candidate / FILE)
         shutil.move(str(work / "model.onnx"), candidate / DOCUMENTS_FILE)
         shutil.copy(reference.model_path() / "tokenizer.json", candidate / "tokenizer.json")
-        worst = verify(OnnxEncoder(candidate), reference, check_texts)
+        original = reference.encode_documents(check_texts) if check_texts else None  # once, for both checks
+        cores = os.cpu_count() or 1
+        worst = lowest_cosine(OnnxEncoder(candidate, threads=cores), original, check_texts)
         if worst < MIN_COSINE:
             raise ModelUnavailableError(f"the int8 export drifts too far (cosine {worst:.4f} < {MIN_COSINE})")
-        documents = OnnxEncoder(candidate, threads=os.cpu_count() or 1, file=DOCUMENTS_FILE)
-        documents_worst = verify(documents, reference, check_texts)
+        documents = OnnxEncoder(candidate, threads=cores, file=DOCUMENTS_FILE)
+        documents_worst = lowest_cosine(documents, original, check_texts)
         meta = {
             "version": VERSION,
             "model": DEFAULT_MODEL,
@@ -205,13 +207,11 @@ def _quantize(graph: Path, prepared: Path, quantized: Path) -> None:
     quantize_dynamic(str(prepared), str(quantized), per_channel=True, weight_type=QuantType.QInt8)
 
 
-def verify(encoder: Encoder, reference: Encoder, texts: list[str]) -> float:
-    """The lowest cosine between ``encoder``'s and ``reference``'s embeddings of ``texts`` (1.0 if none)."""
-    if not texts:
+def lowest_cosine(encoder: Encoder, original: np.ndarray | None, texts: list[str]) -> float:
+    """The lowest cosine between ``encoder``'s embeddings of ``texts`` and ``original`` ones (1.0 if none)."""
+    if not texts or original is None:
         return 1.0
-    ours = encoder.encode_documents(texts)
-    theirs = reference.encode_documents(texts)
-    return float((ours * theirs).sum(axis=1).min())
+    return float((encoder.encode_documents(texts) * original).sum(axis=1).min())
 
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
