@@ -254,7 +254,7 @@ def _phrase_scores(
 ) -> dict[str, float]:
     """The Whoosh score of each section matching one of ``phrases``, the best ``limit``. A query's
     phrases alone are matched by Whoosh, its other words by the BM25F arrays, and a section's scores added
-    up, as Whoosh's own OR of the phrase and the words would (measured: 5 ms for the phrase, where Whoosh
+    up, much as Whoosh's own OR of the phrase and the words adds them (measured: 5 ms for the phrase, where Whoosh
     took 100 to 400 ms for a phrase and a few words on 2,000 articles)."""
     q = make_parser(searcher.schema, boosts).parse(" ".join(f'"{p}"' for p in phrases))
     return {hit.id: hit.score for hit in _run(searcher, q, limit, restrict)}
