@@ -15,15 +15,11 @@ from search import hybrid, multilingual, snippets
 MAX_RESULTS = 50
 
 
-def is_confident(score: float) -> bool:
-    """Whether a search result or a suggestion scoring ``score`` (0..1) clearly answers what was asked: one
-    threshold for both (:func:`min_score`), so that search and suggestions never disagree about it."""
-    return score >= min_score()
-
-
 def min_score() -> float:
     """The confidence threshold of this request's locale: ``MULTILINGUAL_MIN_SCORE`` where its articles were
-    embedded with a multilingual model (whose cosines run on another scale), else ``SUGGEST_MIN_SCORE``."""
+    embedded with a multilingual model (whose cosines run on another scale), else ``SUGGEST_MIN_SCORE``. A
+    search result or a suggestion scoring this much (0..1) clearly answers what was asked: one threshold for
+    both, so that search and suggestions never disagree about it."""
     index = get_build().semantic
     if index is not None and index.model in multilingual.MULTILINGUAL_MODELS:
         return current_app.config["MULTILINGUAL_MIN_SCORE"]
@@ -38,7 +34,7 @@ class Result:
     section: str | None  # heading of the best section; None when the article as a whole matched
     snippet: str  # HTML: escaped text with <mark> around query words
     score: float
-    confident: bool  # the score reaches the threshold (is_confident)
+    confident: bool  # the score reaches the threshold (min_score)
     category: str
     status: str
     sources: list[str]
@@ -176,18 +172,16 @@ def shown_as(page, where: Place, terms: list[str], **snippet_options) -> dict:
     }
 
 
-def present(
-    hit: hybrid.ArticleHit, terms: list[str], site, language: str | None = None, threshold: float | None = None
-) -> Result | None:
-    """``hit`` as a result; ``threshold``: this request's :func:`min_score`, when the caller has it already."""
+def present(hit: hybrid.ArticleHit, terms: list[str], site, language: str, threshold: float) -> Result | None:
+    """``hit`` as a result, confident when it scores ``threshold`` (the request's :func:`min_score`)."""
     page = site.pages.get(hit.slug)
     if page is None:
         return None
     where = place(page, hit.anchor)
     return Result(
-        **shown_as(page, where, terms, language=language or get_build().language),
+        **shown_as(page, where, terms, language=language),
         score=hit.score,
-        confident=hit.score >= (min_score() if threshold is None else threshold),
+        confident=hit.score >= threshold,
         status=page.status,
         sources=hit.sources,
     )
